@@ -1,0 +1,226 @@
+"""The seed's own getOrderStatus contract (shared/seed/OrderStatus.md)."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from fulfillment.reply import CardMessage, MediaMessage, Reply, TextMessage
+from fulfillment.store.base import Asker
+from fulfillment.turn import ResponseType, Turn
+
+
+def _text_or_number(value: Any) -> Any:
+    # Platforms send order numbers as JSON numbers as often as strings.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def _lower(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+Name = Annotated[str, Field(max_length=200)]
+
+
+class _In(BaseModel):
+    # Platforms add fields of their own; unknown ones are ignored, not refused.
+    model_config = ConfigDict(extra="ignore")
+
+
+class UserInfo(_In):
+    first_name: Name | None = Field(default=None, description="firstName: may personalise replies.")
+    last_name: Name | None = Field(default=None, description="lastName.")
+    uid: Annotated[str, Field(min_length=1, max_length=320)] = Field(
+        description="uuid: who is asking, a chat id or the customer's e-mail address."
+    )
+    username: Name | None = Field(default=None, description="userName: the handle on the channel.")
+
+
+class ConversationRequest(_In):
+    channel: Annotated[str, Field(max_length=40)] | None = Field(
+        default=None, description="TELEGRAM, WHATSAPP, WEB, ...: where the user is talking."
+    )
+    userInfo: UserInfo
+
+
+class EntityInfo(_In):
+    orderId: Annotated[str | None, BeforeValidator(_text_or_number), Field(max_length=64)] = Field(
+        default=None, description="The order number, when the platform recognised one."
+    )
+
+
+class Params(_In):
+    entityInfo: EntityInfo | None = None
+
+
+class Parameters(_In):
+    params: Params | None = None
+
+
+class QueryInfo(_In):
+    interestType: Annotated[str, Field(min_length=1, max_length=64)] = Field(
+        description="Which intent answers, e.g. order-status."
+    )
+    parameters: Parameters | None = None
+    queryText: Annotated[str, Field(max_length=2000)] | None = Field(
+        default=None, description="What the user typed or said."
+    )
+
+
+class OrderStatusRequest(_In):
+    conversationRequest: ConversationRequest
+    queryInfo: QueryInfo
+    languageCode: Annotated[str, Field(max_length=64)] = Field(
+        default="en-US",
+        description="BCP 47 language of the conversation; unsupported ones fall back to en-US.",
+    )
+    responseType: Annotated[Literal["text", "card", "media"], BeforeValidator(_lower)] = Field(
+        default="text", description="text, card or media."
+    )
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SimpleResponse(_Out):
+    responseText: Annotated[str, Field(max_length=640)]
+
+
+class ImageOut(_Out):
+    url: str
+    accessibilityText: str
+
+
+class OpenUrlAction(_Out):
+    url: str
+
+
+class ButtonOut(_Out):
+    title: str
+    openUrlAction: OpenUrlAction
+
+
+class BasicCard(_Out):
+    title: str
+    subtitle: str
+    formattedText: str
+    image: ImageOut | None = None
+    buttons: Annotated[list[ButtonOut], Field(max_length=1)] = Field(default_factory=list)
+
+
+class MediaObjectOut(_Out):
+    name: str
+    description: str
+    contentUrl: str
+    largeImage: ImageOut
+
+
+class MediaResponse(_Out):
+    mediaType: Literal["IMAGE"] = "IMAGE"
+    mediaObjects: list[MediaObjectOut]
+
+
+class SimpleResponseMessage(_Out):
+    simpleResponse: SimpleResponse
+
+
+class BasicCardMessage(_Out):
+    basicCard: BasicCard
+
+
+class MediaResponseMessage(_Out):
+    mediaResponse: MediaResponse
+
+
+ResponseMessage = SimpleResponseMessage | BasicCardMessage | MediaResponseMessage
+
+
+class OrderStatusResponseBody(_Out):
+    responseType: Literal["text", "card", "media"]
+    responseId: Annotated[str, Field(pattern=r"^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}-[0-9a-f]{8}$")]
+    responseMessages: list[ResponseMessage]
+
+
+class OrderStatusResponse(_Out):
+    response: OrderStatusResponseBody
+
+
+def response_id() -> str:
+    """The seed's form: a UUID, a hyphen and 8 hex digits."""
+    return f"{uuid.uuid4()}-{secrets.token_hex(4)}"
+
+
+def to_turn(request: OrderStatusRequest, locale: str) -> Turn:
+    user = request.conversationRequest.userInfo
+    params = request.queryInfo.parameters
+    entity = params.params.entityInfo if params and params.params else None
+    order_id = entity.orderId.strip() if entity and entity.orderId else None
+    return Turn(
+        interest_type=request.queryInfo.interestType,
+        asker=Asker(
+            uid=user.uid,
+            channel=request.conversationRequest.channel,
+            user_name=user.username,
+            first_name=user.first_name,
+            last_name=user.last_name,
+        ),
+        locale=locale,
+        response_type=ResponseType(request.responseType),
+        order_ids=(order_id,) if order_id else (),
+        text=request.queryInfo.queryText,
+    )
+
+
+def _image(image_url: str, alt: str) -> ImageOut:
+    return ImageOut(url=image_url, accessibilityText=alt)
+
+
+def from_reply(reply: Reply, response_type: ResponseType) -> OrderStatusResponse:
+    messages: list[ResponseMessage] = []
+    for message in reply.messages:
+        if isinstance(message, TextMessage):
+            messages.append(
+                SimpleResponseMessage(simpleResponse=SimpleResponse(responseText=message.text))
+            )
+        elif isinstance(message, CardMessage):
+            card = BasicCard(
+                title=message.title,
+                subtitle=message.subtitle,
+                formattedText=message.body,
+                image=_image(message.image.url, message.image.alt) if message.image else None,
+                buttons=[
+                    ButtonOut(
+                        title=message.button.title,
+                        openUrlAction=OpenUrlAction(url=message.button.url),
+                    )
+                ]
+                if message.button
+                else [],
+            )
+            messages.append(BasicCardMessage(basicCard=card))
+        elif isinstance(message, MediaMessage):
+            media = MediaResponse(
+                mediaObjects=[
+                    MediaObjectOut(
+                        name=obj.name,
+                        description=obj.description,
+                        contentUrl=obj.url,
+                        largeImage=_image(obj.image.url, obj.image.alt),
+                    )
+                    for obj in message.objects
+                ]
+            )
+            messages.append(MediaResponseMessage(mediaResponse=media))
+    return OrderStatusResponse(
+        response=OrderStatusResponseBody(
+            responseType=response_type.value,
+            responseId=response_id(),
+            responseMessages=messages,
+        )
+    )

@@ -1,0 +1,124 @@
+"""The application factory: routes, exception handlers and start-up, all explicit."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from fulfillment.adapters import seed
+from fulfillment.body import parse_model, read_body
+from fulfillment.errors import EXCEPTION_HANDLERS, NotReady, UnknownInterestType
+from fulfillment.handlers import HANDLERS
+from fulfillment.handlers.context import HandlerContext
+from fulfillment.i18n.locales import bcp47
+from fulfillment.openapi import openapi_document
+from fulfillment.services import Services, build_services
+from fulfillment.settings import Settings
+
+SEED_PATH = "/api/rest/v1/ecom/integrations/getOrderStatus"
+
+EXAMPLE_REQUEST = {
+    "conversationRequest": {
+        "channel": "TELEGRAM",
+        "userInfo": {"first_name": "Ravi", "last_name": "R", "uid": "51342", "username": "ravir"},
+    },
+    "queryInfo": {
+        "interestType": "order-status",
+        "parameters": {"params": {"entityInfo": {"orderId": "748596"}}},
+    },
+    "languageCode": "en",
+}
+
+
+def _services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+async def get_order_status(request: Request) -> Response:
+    services = _services(request)
+    services.credentials.check(request)
+    body = await read_body(request, services.settings.max_body_bytes)
+    payload = parse_model(body, seed.OrderStatusRequest)
+    interest_type = payload.queryInfo.interestType
+    handler = HANDLERS.get(interest_type)
+    if handler is None or interest_type not in services.intents:
+        raise UnknownInterestType(
+            f"No handler for interestType {interest_type!r}.",
+            {"field": "queryInfo.interestType", "known": services.interest_types},
+        )
+    locale = services.resolver.resolve(payload.languageCode)
+    turn = seed.to_turn(payload, locale)
+    context = HandlerContext(services.store, services.phrasebooks[(interest_type, locale)])
+    reply = await handler(turn, context)
+    answer = seed.from_reply(reply, turn.response_type)
+    return Response(
+        answer.model_dump_json(exclude_none=True),
+        media_type="application/json",
+        headers={"Content-Language": bcp47(reply.locale)},
+    )
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    if not await _services(request).store.ping():
+        raise NotReady("The order store does not answer.", {"store": "down"})
+    return JSONResponse({"status": "ready", "checks": {"store": "ok"}})
+
+
+async def openapi(request: Request) -> Response:
+    return JSONResponse(request.app.state.openapi)
+
+
+def _announce_key(key: str) -> None:
+    """Tell whoever started the demo how to call it; the key itself stays in the data dir."""
+    port = os.environ.get("PORT", "8000")
+    body = json.dumps(EXAMPLE_REQUEST)
+    print(
+        "fulfillment: no API keys configured; using the generated key "
+        f"{key}\nTry it:\n  curl -s http://localhost:{port}{SEED_PATH} \\\n"
+        f"    -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' \\\n"
+        f"    -d '{body}'",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        services = build_services(settings)
+        app.state.services = services
+        if services.generated_key:
+            _announce_key(services.generated_key)
+        try:
+            yield
+        finally:
+            await services.store.close()
+
+    routes = [
+        Route(SEED_PATH, get_order_status, methods=["POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/openapi.json", openapi, methods=["GET"]),
+    ]
+    app = Starlette(
+        routes=routes,
+        exception_handlers=dict(EXCEPTION_HANDLERS),  # type: ignore[arg-type]
+        lifespan=lifespan,
+    )
+    app.state.openapi = openapi_document()
+    return app

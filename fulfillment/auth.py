@@ -1,0 +1,102 @@
+"""API keys (Bearer or X-API-Key) and HTTP Basic, compared in constant time."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+from starlette.requests import Request
+
+from fulfillment.errors import Unauthorized
+from fulfillment.settings import Settings
+
+CHALLENGE = 'Bearer realm="fulfillment", Basic realm="fulfillment", charset="UTF-8"'
+
+
+def _digest(secret: str) -> bytes:
+    # Comparing fixed-length digests keeps compare_digest constant-time whatever the length.
+    return hashlib.sha256(secret.encode("utf-8")).digest()
+
+
+def _unauthorized(message: str) -> Unauthorized:
+    return Unauthorized(message, headers={"WWW-Authenticate": CHALLENGE})
+
+
+class Credentials:
+    def __init__(self, api_keys: list[str], basic: list[str]) -> None:
+        self._keys = [_digest(key) for key in api_keys]
+        self._basic = [_digest(pair) for pair in basic]
+
+    @staticmethod
+    def _matches(candidate: str, digests: list[bytes]) -> bool:
+        presented = _digest(candidate)
+        found = False
+        for digest in digests:  # no early exit: every key costs the same
+            found |= hmac.compare_digest(presented, digest)
+        return found
+
+    def check(self, request: Request) -> None:
+        """Raise Unauthorized unless the request carries a valid credential."""
+        header = request.headers.get("authorization")
+        api_key = request.headers.get("x-api-key")
+        if header is None and api_key is None:
+            raise _unauthorized(
+                "Credentials required: send 'Authorization: Bearer <key>', "
+                "'X-API-Key: <key>' or HTTP Basic."
+            )
+        if api_key is not None:
+            if not self._matches(api_key.strip(), self._keys):
+                raise _unauthorized("The API key in X-API-Key is not valid.")
+            return
+        assert header is not None
+        scheme, _, value = header.strip().partition(" ")
+        value = value.strip()
+        if scheme.lower() == "bearer" and value:
+            if not self._matches(value, self._keys):
+                raise _unauthorized("The bearer token is not a valid API key.")
+            return
+        if scheme.lower() == "basic" and value:
+            try:
+                pair = base64.b64decode(value, validate=True).decode("utf-8")
+            except (binascii.Error, UnicodeDecodeError):
+                raise _unauthorized(
+                    "The Basic credentials are not valid base64 of user:password."
+                ) from None
+            user, colon, password = pair.partition(":")
+            if not colon:
+                raise _unauthorized("The Basic credentials must be user:password.")
+            # A key as the password lets a console that only offers Basic use an API key.
+            if not (self._matches(pair, self._basic) | self._matches(password, self._keys)):
+                raise _unauthorized("The Basic credentials are not valid.")
+            return
+        raise _unauthorized("The Authorization header must be 'Bearer <key>' or 'Basic <base64>'.")
+
+
+def _generated_key(path: Path) -> str:
+    if path.exists():
+        key = path.read_text(encoding="utf-8").strip()
+        if key:
+            return key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(32)
+    # Written owner-only: the key opens every customer's order status.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(key + "\n")
+    return key
+
+
+def load_credentials(settings: Settings) -> tuple[Credentials, str | None]:
+    """The configured credentials; with none configured, a generated key (never run open)."""
+    keys = [key.get_secret_value() for key in settings.api_keys]
+    basic = [pair.get_secret_value() for pair in settings.basic_auth]
+    generated = None
+    if not keys and not basic:
+        generated = _generated_key(settings.generated_key_path)
+        keys = [generated]
+    return Credentials(keys, basic), generated

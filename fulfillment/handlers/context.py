@@ -1,0 +1,14 @@
+"""What a handler may use besides the turn: the store and the words of its locale."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fulfillment.phrasing import Phrasebook
+from fulfillment.store.base import OrderStore
+
+
+@dataclass(frozen=True, slots=True)
+class HandlerContext:
+    store: OrderStore
+    phrasebook: Phrasebook

@@ -1,0 +1,115 @@
+"""order-status: tell the asking customer where their order is."""
+
+from __future__ import annotations
+
+from fulfillment.handlers.context import HandlerContext
+from fulfillment.phrasing import Phrasebook
+from fulfillment.reply import (
+    Button,
+    CardMessage,
+    Image,
+    MediaMessage,
+    MediaObject,
+    Message,
+    Reply,
+    TextMessage,
+    fit_bubble,
+)
+from fulfillment.store.base import Order, OrderStatus, normalize_order_number
+from fulfillment.turn import ResponseType, Turn
+
+REQUIRED_REPLIES = {status.value for status in OrderStatus} | {"not_found", "ask_order_number"}
+REQUIRED_PHRASES = {f"status.{status.value}" for status in OrderStatus} | {
+    "item_count",
+    "card.title",
+    "card.item_line",
+    "card.button",
+    "card.image_alt",
+    "media.description",
+}
+
+
+def order_values(order: Order, book: Phrasebook) -> dict[str, object]:
+    """Everything the order knows, written the way the locale writes it."""
+    shipment = order.shipment
+    return {
+        "order_id": order.number,
+        "status": book.phrase(f"status.{order.status.value}"),
+        "placed_date": book.date(order.placed_date),
+        "total": book.money(order.total, order.currency) if order.total is not None else None,
+        "carrier": shipment.carrier if shipment else None,
+        "tracking_number": shipment.tracking_number if shipment else None,
+        "expected_date": (
+            book.date(shipment.expected_date) if shipment and shipment.expected_date else None
+        ),
+        "delivered_date": (
+            book.date(shipment.delivered_date) if shipment and shipment.delivered_date else None
+        ),
+    }
+
+
+def status_text(order: Order, book: Phrasebook) -> str:
+    text = book.reply(order.status.value, order_values(order, book))
+    if order.items:
+        text = f"{text} {book.plural('item_count', order.item_count)}"
+    return fit_bubble(text)
+
+
+def order_card(order: Order, book: Phrasebook) -> CardMessage:
+    lines = [
+        book.phrase("card.item_line", {"quantity": item.quantity, "item_name": item.name})
+        for item in order.items[:10]
+    ]
+    pictured = next((item for item in order.items if item.image_url), None)
+    image = None
+    if pictured and pictured.image_url:
+        image = Image(pictured.image_url, book.phrase("card.image_alt", {"item_name": pictured.name}))
+    url = order.shipment.tracking_url if order.shipment else None
+    return CardMessage(
+        title=book.phrase("card.title", {"order_id": order.number}),
+        subtitle=book.phrase(f"status.{order.status.value}"),
+        # Two trailing spaces before a newline are a line break in the card's Markdown subset.
+        body=fit_bubble("  \n".join(lines), 500),
+        image=image,
+        button=Button(book.phrase("card.button"), url) if url else None,
+    )
+
+
+def order_media(order: Order, book: Phrasebook) -> MediaMessage | None:
+    objects = tuple(
+        MediaObject(
+            name=item.name,
+            description=book.phrase("media.description", {"quantity": item.quantity}),
+            url=item.image_url,
+            image=Image(item.image_url, book.phrase("card.image_alt", {"item_name": item.name})),
+        )
+        for item in order.items
+        if item.image_url
+    )
+    return MediaMessage(objects) if objects else None
+
+
+async def handle(turn: Turn, context: HandlerContext) -> Reply:
+    book = context.phrasebook
+    reply = Reply(locale=book.locale)
+    if not turn.order_ids:
+        values = {"first_name": turn.asker.first_name}
+        reply.messages.append(TextMessage(fit_bubble(book.reply("ask_order_number", values))))
+        return reply
+    for raw_number in turn.order_ids:
+        number = normalize_order_number(raw_number)
+        order = await context.store.find_order(number, turn.asker)
+        if order is None:
+            # Same words whether the order is unknown or someone else's.
+            text = book.reply("not_found", {"order_id": number})
+            reply.messages.append(TextMessage(fit_bubble(text)))
+            continue
+        messages: list[Message] = [TextMessage(status_text(order, book))]
+        if turn.response_type is ResponseType.CARD:
+            messages.append(order_card(order, book))
+        elif turn.response_type is ResponseType.MEDIA:
+            media = order_media(order, book)
+            if media is not None:
+                messages.append(media)
+        reply.messages.extend(messages)
+    return reply

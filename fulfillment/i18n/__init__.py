@@ -1,0 +1,1 @@
+"""Locales, catalogs and the extractor for the designers' reply templates."""

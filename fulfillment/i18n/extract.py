@@ -1,0 +1,72 @@
+"""Babel extractor for intents/*.yaml, registered as the `intents` extraction method.
+
+Every reply variant and phrase becomes a catalog entry whose msgctxt is
+"<interest_type>:<key>", with translator comments saying when it is used and what each
+placeholder holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import IO, Any
+
+import yaml
+
+from fulfillment.intents import IntentSpec
+from fulfillment.templates import placeholders
+
+Extracted = tuple[int, str, tuple[str, ...], list[str]]
+
+
+def _mapping(node: yaml.Node | None) -> dict[str, yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return {k.value: v for k, v in node.value if isinstance(k, yaml.ScalarNode)}
+    return {}
+
+
+def _line(node: yaml.Node) -> int:
+    return int(node.start_mark.line) + 1
+
+
+def _comments(spec: IntentSpec, note: str | None, templates: Sequence[str]) -> list[str]:
+    comments = [note] if note else []
+    names = sorted(set().union(*(placeholders(t) for t in templates)))
+    comments += [f"{{{name}}}: {spec.placeholders[name]}" for name in names]
+    return comments
+
+
+def extract_intents(
+    fileobj: IO[bytes],
+    keywords: Mapping[str, Any],
+    comment_tags: Sequence[str],
+    options: Mapping[str, Any],
+) -> Iterator[Extracted]:
+    text = fileobj.read().decode("utf-8")
+    spec = IntentSpec.model_validate(yaml.safe_load(text))
+    root = _mapping(yaml.compose(text))
+
+    replies = _mapping(root.get("replies"))
+    for key, reply in spec.replies.items():
+        variants = _mapping(replies[key]).get("variants")
+        lines = [_line(n) for n in variants.value] if isinstance(variants, yaml.SequenceNode) else []
+        for index, template in enumerate(reply.variants):
+            line = lines[index] if index < len(lines) else _line(replies[key])
+            comments = _comments(spec, reply.note, [template])
+            if len(reply.variants) > 1:
+                comments.append(
+                    f"Variant {index + 1} of {len(reply.variants)}; "
+                    "the first one whose placeholders are known is used."
+                )
+            yield line, "pgettext", (spec.context(f"replies.{key}"), template), comments
+
+    phrases = _mapping(root.get("phrases"))
+    for key, phrase in spec.phrases.items():
+        line = _line(phrases[key])
+        comments = _comments(spec, phrase.note, phrase.templates())
+        context = spec.context(f"phrases.{key}")
+        if phrase.is_plural:
+            assert phrase.one is not None and phrase.other is not None
+            yield line, "npgettext", (context, phrase.one, phrase.other), comments
+        else:
+            assert phrase.text is not None
+            yield line, "pgettext", (context, phrase.text), comments

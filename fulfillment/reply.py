@@ -1,0 +1,67 @@
+"""Platform-neutral replies: what to say or show, before any adapter shapes it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Google's limit for a chat bubble, and a sane one for every other channel.
+MAX_BUBBLE = 640
+
+
+def fit_bubble(text: str, limit: int = MAX_BUBBLE) -> str:
+    """Cut an over-long text at the last word break, so no channel truncates mid-word."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip() + "…"
+
+
+@dataclass(frozen=True, slots=True)
+class TextMessage:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    url: str
+    alt: str
+
+
+@dataclass(frozen=True, slots=True)
+class CardMessage:
+    title: str
+    subtitle: str
+    body: str
+    image: Image | None = None
+    button: Button | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MediaObject:
+    name: str
+    description: str
+    url: str
+    image: Image
+
+
+@dataclass(frozen=True, slots=True)
+class MediaMessage:
+    objects: tuple[MediaObject, ...]
+
+
+Message = TextMessage | CardMessage | MediaMessage
+
+
+@dataclass(slots=True)
+class Reply:
+    locale: str
+    messages: list[Message] = field(default_factory=list)

@@ -1,0 +1,73 @@
+"""Everything heavy, built once at start-up and shared by all requests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from fulfillment.auth import Credentials, load_credentials
+from fulfillment.errors import ConfigurationError
+from fulfillment.handlers import HANDLERS, REQUIREMENTS
+from fulfillment.i18n.catalogs import load_translations
+from fulfillment.i18n.locales import LocaleResolver
+from fulfillment.intents import IntentSpec, load_intents, require
+from fulfillment.phrasing import Phrasebook
+from fulfillment.settings import Settings
+from fulfillment.store.demo import demo_orders
+from fulfillment.store.sqlite import SQLiteOrderStore
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: SQLiteOrderStore
+    credentials: Credentials
+    generated_key: str | None
+    intents: dict[str, IntentSpec]
+    resolver: LocaleResolver
+    phrasebooks: dict[tuple[str, str], Phrasebook]
+
+    @property
+    def interest_types(self) -> list[str]:
+        return sorted(self.intents)
+
+
+def open_store(settings: Settings) -> SQLiteOrderStore:
+    store = SQLiteOrderStore(settings.sqlite_path)
+    if settings.demo_data and store.is_empty():
+        store.save_orders(demo_orders(dt.date.today()))
+    return store
+
+
+def build_services(settings: Settings) -> Services:
+    intents = load_intents(settings.intents_dir)
+    for interest_type, (replies, phrases) in REQUIREMENTS.items():
+        path = settings.intents_dir / f"{interest_type}.yaml"
+        if interest_type not in intents:
+            raise ConfigurationError(f"{path}: missing; the {interest_type} handler needs it")
+        require(intents[interest_type], str(path), replies, phrases)
+    unhandled = sorted(intents.keys() - HANDLERS.keys())
+    if unhandled:
+        raise ConfigurationError(
+            f"{settings.intents_dir}: no handler for interest type(s) {', '.join(unhandled)}"
+        )
+    translations = load_translations(settings.locales_dir)
+    try:
+        resolver = LocaleResolver(translations, settings.default_locale)
+    except ValueError as exc:
+        raise ConfigurationError(str(exc)) from None
+    phrasebooks = {
+        (interest_type, locale): Phrasebook(spec, locale, catalog)
+        for interest_type, spec in intents.items()
+        for locale, catalog in translations.items()
+    }
+    credentials, generated_key = load_credentials(settings)
+    return Services(
+        settings=settings,
+        store=open_store(settings),
+        credentials=credentials,
+        generated_key=generated_key,
+        intents=intents,
+        resolver=resolver,
+        phrasebooks=phrasebooks,
+    )

@@ -1,0 +1,72 @@
+"""All configuration in one place, read from FULFILLMENT_* environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# The repository's designer and translator rooms sit beside the package.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _split_commas(value: object) -> object:
+    # Operators write keys as "k1,k2" in an environment variable; JSON lists are for tools.
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FULFILLMENT_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("data"),
+        description="Where the embedded SQLite store and the generated API key live.",
+    )
+    demo_data: bool = Field(
+        default=True, description="Fill a new embedded store with demo orders on first start."
+    )
+    api_keys: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list,
+        description="Accepted API keys, comma-separated; list old and new to rotate without downtime.",
+    )
+    basic_auth: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list,
+        description="Accepted HTTP Basic credentials as user:password, comma-separated.",
+    )
+    max_body_bytes: int = Field(
+        default=64 * 1024, ge=1024, description="Largest request body accepted, in bytes."
+    )
+    default_locale: str = Field(
+        default="en_US", description="Locale used when languageCode is missing or unsupported."
+    )
+    intents_dir: Path = Field(
+        default=PROJECT_ROOT / "intents", description="The designers' intent files."
+    )
+    locales_dir: Path = Field(
+        default=PROJECT_ROOT / "locales", description="The translators' gettext catalogs."
+    )
+
+    @field_validator("api_keys", "basic_auth", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        return _split_commas(value)
+
+    @field_validator("basic_auth")
+    @classmethod
+    def _user_and_password(cls, value: list[SecretStr]) -> list[SecretStr]:
+        for credential in value:
+            if ":" not in credential.get_secret_value():
+                raise ValueError("each basic_auth entry must be user:password")
+        return value
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "orders.sqlite3"
+
+    @property
+    def generated_key_path(self) -> Path:
+        return self.data_dir / "api-key"

@@ -1,0 +1,90 @@
+"""The order model every backend returns, and the interface every backend implements."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from typing import Protocol
+
+
+class OrderStatus(StrEnum):
+    PLACED = "placed"
+    PROCESSING = "processing"
+    ON_HOLD = "on_hold"
+    SHIPPED = "shipped"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    DELAYED = "delayed"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+    RETURNED = "returned"
+    REFUNDED = "refunded"
+
+
+@dataclass(frozen=True, slots=True)
+class Asker:
+    """Who is asking, as the platform told us. Lookups are scoped to this person."""
+
+    uid: str
+    channel: str | None = None
+    user_name: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+
+    @property
+    def email(self) -> str | None:
+        # The seed allows the e-mail address itself as the user's unique id.
+        return self.uid.strip().lower() if "@" in self.uid else None
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    name: str
+    quantity: int = 1
+    image_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Shipment:
+    carrier: str | None = None
+    tracking_number: str | None = None
+    tracking_url: str | None = None
+    expected_date: dt.date | None = None
+    delivered_date: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    number: str
+    status: OrderStatus
+    placed_date: dt.date
+    currency: str = "USD"
+    total: Decimal | None = None
+    shipment: Shipment | None = None
+    items: tuple[Item, ...] = field(default_factory=tuple)
+
+    @property
+    def item_count(self) -> int:
+        return sum(item.quantity for item in self.items)
+
+
+def normalize_order_number(raw: str) -> str:
+    """The form order numbers are stored and compared in: no '#', no spaces, upper case."""
+    return raw.strip().lstrip("#").strip().upper()
+
+
+class OrderStore(Protocol):
+    async def find_order(self, number: str, asker: Asker) -> Order | None:
+        """The order with this number if it belongs to the asker, else None.
+
+        An order that exists but belongs to someone else is indistinguishable from
+        one that does not exist, by design.
+        """
+        ...
+
+    async def ping(self) -> bool:
+        """True when the backend answers."""
+        ...
+
+    async def close(self) -> None: ...

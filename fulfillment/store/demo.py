@@ -1,0 +1,186 @@
+"""Demo orders for the embedded store: every status, the seed's own case, and a stranger."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fulfillment.store.records import OrderRecord
+
+IMAGES = "https://shop.example.com/images"
+TRACKING = "https://track.example.com"
+
+RAVI = {
+    "first_name": "Ravi",
+    "last_name": "R",
+    "email": "ravi.r@example.com",
+    "identities": [{"channel": "TELEGRAM", "user_id": "51342", "user_name": "ravir"}],
+}
+RAM = {
+    "first_name": "Ram",
+    "last_name": "Srini",
+    "email": "ram123@gmail.com",
+    "identities": [
+        {"channel": "WEB", "user_id": "ram123", "user_name": "ram123"},
+        {"channel": "WHATSAPP", "user_id": "+14155550123", "user_name": "ram123"},
+    ],
+}
+MAYA = {
+    "first_name": "Maya",
+    "last_name": "Lindqvist",
+    "email": "maya@example.org",
+    "identities": [{"channel": "TELEGRAM", "user_id": "90817", "user_name": "mayal"}],
+}
+
+
+def _item(name: str, quantity: int, image: str) -> dict[str, Any]:
+    return {"name": name, "quantity": quantity, "image_url": f"{IMAGES}/{image}.jpg"}
+
+
+def demo_orders(today: dt.date) -> list[OrderRecord]:
+    """Orders dated around `today`, so expected dates lie ahead and delivered ones behind."""
+
+    def day(offset: int) -> str:
+        return (today + dt.timedelta(days=offset)).isoformat()
+
+    def shipment(carrier: str, tracking: str, expected: int) -> dict[str, Any]:
+        return {
+            "carrier": carrier,
+            "tracking_number": tracking,
+            "tracking_url": f"{TRACKING}/{carrier.lower().replace(' ', '-')}/{tracking}",
+            "expected_date": day(expected),
+        }
+
+    raw: list[dict[str, Any]] = [
+        {
+            "number": "748596",
+            "status": "shipped",
+            "placed_date": day(-3),
+            "currency": "INR",
+            "total": "2499.00",
+            "customer": RAVI,
+            **shipment("Blue Dart", "BD123456789IN", 2),
+            "items": [
+                _item("Cotton kurta, indigo", 1, "kurta-indigo"),
+                _item("Leather sandals", 1, "sandals"),
+            ],
+        },
+        {
+            "number": "748597",
+            "status": "out_for_delivery",
+            "placed_date": day(-5),
+            "currency": "INR",
+            "total": "899.00",
+            "customer": RAVI,
+            **shipment("Delhivery", "DL5550001234", 0),
+            "items": [_item("Steel water bottle", 2, "bottle")],
+        },
+        {
+            "number": "100001",
+            "status": "placed",
+            "placed_date": day(0),
+            "currency": "USD",
+            "total": "54.90",
+            "customer": RAM,
+            "items": [_item("Ceramic mug", 2, "mug"), _item("Pour-over coffee stand", 1, "stand")],
+        },
+        {
+            "number": "100002",
+            "status": "processing",
+            "placed_date": day(-1),
+            "currency": "USD",
+            "total": "129.00",
+            "customer": RAM,
+            "expected_date": day(5),
+            "items": [_item("Running shoes", 1, "shoes")],
+        },
+        {
+            "number": "100003",
+            "status": "on_hold",
+            "placed_date": day(-2),
+            "currency": "USD",
+            "total": "18.50",
+            "customer": RAM,
+            "items": [_item("Notebook, dotted", 3, "notebook")],
+        },
+        {
+            "number": "100004",
+            "status": "shipped",
+            "placed_date": day(-4),
+            "currency": "USD",
+            "total": "76.00",
+            "customer": RAM,
+            **shipment("UPS", "1Z999AA10123456784", 3),
+            "items": [_item("Desk lamp", 1, "lamp")],
+        },
+        {
+            "number": "100005",
+            "status": "out_for_delivery",
+            "placed_date": day(-6),
+            "currency": "USD",
+            "total": "35.00",
+            "customer": RAM,
+            **shipment("USPS", "9400111899223344556677", 0),
+            "items": [_item("Phone case", 1, "phone-case")],
+        },
+        {
+            "number": "100006",
+            "status": "delayed",
+            "placed_date": day(-10),
+            "currency": "USD",
+            "total": "249.99",
+            "customer": RAM,
+            **shipment("FedEx", "612999AA10NEW", 4),
+            "items": [_item("Bluetooth speaker", 1, "speaker")],
+        },
+        {
+            "number": "100007",
+            "status": "delivered",
+            "placed_date": day(-14),
+            "currency": "USD",
+            "total": "42.00",
+            "customer": RAM,
+            **shipment("UPS", "1Z999AA10987654321", -9),
+            "delivered_date": day(-9),
+            "items": [_item("Yoga mat", 1, "yoga-mat"), _item("Yoga block", 2, "yoga-block")],
+        },
+        {
+            "number": "100008",
+            "status": "cancelled",
+            "placed_date": day(-8),
+            "currency": "USD",
+            "total": "15.00",
+            "customer": RAM,
+            "items": [_item("Tea sampler", 1, "tea")],
+        },
+        {
+            "number": "100009",
+            "status": "returned",
+            "placed_date": day(-30),
+            "currency": "USD",
+            "total": "89.00",
+            "customer": RAM,
+            **shipment("UPS", "1Z999AA10555555555", -25),
+            "delivered_date": day(-25),
+            "items": [_item("Rain jacket", 1, "jacket")],
+        },
+        {
+            "number": "100010",
+            "status": "refunded",
+            "placed_date": day(-40),
+            "currency": "USD",
+            "total": "60.00",
+            "customer": RAM,
+            "items": [_item("Wool scarf", 1, "scarf")],
+        },
+        {
+            "number": "A-10023",
+            "status": "processing",
+            "placed_date": day(-1),
+            "currency": "EUR",
+            "total": "39.90",
+            "customer": MAYA,
+            "items": [_item("Linen tea towels", 3, "towels")],
+        },
+    ]
+    return [OrderRecord.model_validate(order) for order in raw]

@@ -1,0 +1,249 @@
+"""The embedded SQLite order store: the demo default and the choice of small shops."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Iterable
+from decimal import Decimal
+from pathlib import Path
+
+from fulfillment.store.base import Asker, Item, Order, OrderStatus, Shipment
+from fulfillment.store.records import CustomerRecord, OrderRecord
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS customers (
+    id INTEGER PRIMARY KEY,
+    email TEXT UNIQUE,
+    first_name TEXT,
+    last_name TEXT
+);
+CREATE TABLE IF NOT EXISTS identities (
+    customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+    channel TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    user_name TEXT,
+    PRIMARY KEY (channel, user_id)
+);
+CREATE INDEX IF NOT EXISTS identities_by_name ON identities (channel, user_name);
+CREATE TABLE IF NOT EXISTS orders (
+    id INTEGER PRIMARY KEY,
+    number TEXT NOT NULL UNIQUE,
+    customer_id INTEGER NOT NULL REFERENCES customers(id),
+    status TEXT NOT NULL,
+    placed_date TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    total TEXT
+);
+CREATE TABLE IF NOT EXISTS shipments (
+    order_id INTEGER NOT NULL REFERENCES orders(id) ON DELETE CASCADE,
+    carrier TEXT,
+    tracking_number TEXT,
+    tracking_url TEXT,
+    expected_date TEXT,
+    delivered_date TEXT
+);
+CREATE INDEX IF NOT EXISTS shipments_by_order ON shipments (order_id);
+CREATE TABLE IF NOT EXISTS items (
+    order_id INTEGER NOT NULL REFERENCES orders(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    quantity INTEGER NOT NULL,
+    image_url TEXT,
+    PRIMARY KEY (order_id, position)
+);
+"""
+
+# Ownership is part of the query itself, so an order of someone else's is simply not found.
+FIND_ORDER = """
+SELECT o.id, o.number, o.status, o.placed_date, o.currency, o.total
+FROM orders o JOIN customers c ON c.id = o.customer_id
+WHERE o.number = :number AND (
+    c.email = :email
+    OR EXISTS (
+        SELECT 1 FROM identities i
+        WHERE i.customer_id = c.id AND i.channel = :channel
+          AND (i.user_id = :uid OR i.user_name = :user_name)
+    )
+)
+"""
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+class SQLiteOrderStore:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        # One connection used from the event loop only; lookups by key take microseconds,
+        # which is less than a hop to a worker thread would cost.
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.executescript(SCHEMA)
+
+    def is_empty(self) -> bool:
+        return self._db.execute("SELECT 1 FROM orders LIMIT 1").fetchone() is None
+
+    async def find_order(self, number: str, asker: Asker) -> Order | None:
+        return self.find_order_sync(number, asker)
+
+    def find_order_sync(self, number: str, asker: Asker) -> Order | None:
+        row = self._db.execute(
+            FIND_ORDER,
+            {
+                "number": number,
+                "email": asker.email,
+                "channel": asker.channel.upper() if asker.channel else None,
+                "uid": asker.uid,
+                "user_name": asker.user_name.lower() if asker.user_name else None,
+            },
+        ).fetchone()
+        if row is None:
+            return None
+        order_id, number, status, placed, currency, total = row
+        shipment_row = self._db.execute(
+            "SELECT carrier, tracking_number, tracking_url, expected_date, delivered_date "
+            "FROM shipments WHERE order_id = ? LIMIT 1",
+            (order_id,),
+        ).fetchone()
+        shipment = None
+        if shipment_row:
+            carrier, tracking_number, tracking_url, expected, delivered = shipment_row
+            shipment = Shipment(
+                carrier, tracking_number, tracking_url, _date(expected), _date(delivered)
+            )
+        items = tuple(
+            Item(name, quantity, image_url)
+            for name, quantity, image_url in self._db.execute(
+                "SELECT name, quantity, image_url FROM items WHERE order_id = ? ORDER BY position",
+                (order_id,),
+            )
+        )
+        return Order(
+            number=number,
+            status=OrderStatus(status),
+            placed_date=dt.date.fromisoformat(placed),
+            currency=currency,
+            total=Decimal(total) if total is not None else None,
+            shipment=shipment,
+            items=items,
+        )
+
+    async def ping(self) -> bool:
+        try:
+            self._db.execute("SELECT 1").fetchone()
+        except sqlite3.Error:
+            return False
+        return True
+
+    async def close(self) -> None:
+        self._db.close()
+
+    def save_orders(self, records: Iterable[OrderRecord]) -> int:
+        """Insert or replace orders, all in one transaction: a file loads whole or not at all."""
+        count = 0
+        cur = self._db.cursor()
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            for record in records:
+                customer_id = self._save_customer(cur, record.customer)
+                self._save_order(cur, customer_id, record)
+                count += 1
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        cur.execute("COMMIT")
+        return count
+
+    @staticmethod
+    def _save_customer(cur: sqlite3.Cursor, customer: CustomerRecord) -> int:
+        row = None
+        if customer.email:
+            row = cur.execute(
+                "SELECT id FROM customers WHERE email = ?", (customer.email,)
+            ).fetchone()
+        for identity in customer.identities:
+            if row is not None:
+                break
+            row = cur.execute(
+                "SELECT customer_id FROM identities WHERE channel = ? AND user_id = ?",
+                (identity.channel, identity.user_id),
+            ).fetchone()
+        if row is None:
+            cur.execute(
+                "INSERT INTO customers (email, first_name, last_name) VALUES (?, ?, ?)",
+                (customer.email, customer.first_name, customer.last_name),
+            )
+            customer_id = int(cur.lastrowid or 0)
+        else:
+            customer_id = int(row[0])
+            cur.execute(
+                "UPDATE customers SET email = coalesce(?, email), "
+                "first_name = coalesce(?, first_name), last_name = coalesce(?, last_name) "
+                "WHERE id = ?",
+                (customer.email, customer.first_name, customer.last_name, customer_id),
+            )
+        for identity in customer.identities:
+            cur.execute(
+                "INSERT INTO identities (customer_id, channel, user_id, user_name) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (channel, user_id) DO UPDATE SET "
+                "customer_id = excluded.customer_id, user_name = excluded.user_name",
+                (
+                    customer_id,
+                    identity.channel,
+                    identity.user_id,
+                    identity.user_name.lower() if identity.user_name else None,
+                ),
+            )
+        return customer_id
+
+    @staticmethod
+    def _save_order(cur: sqlite3.Cursor, customer_id: int, record: OrderRecord) -> None:
+        cur.execute(
+            "INSERT INTO orders (number, customer_id, status, placed_date, currency, total) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (number) DO UPDATE SET "
+            "customer_id = excluded.customer_id, status = excluded.status, "
+            "placed_date = excluded.placed_date, currency = excluded.currency, "
+            "total = excluded.total",
+            (
+                record.number,
+                customer_id,
+                record.status.value,
+                record.placed_date.isoformat(),
+                record.currency,
+                str(record.total) if record.total is not None else None,
+            ),
+        )
+        (order_id,) = cur.execute(
+            "SELECT id FROM orders WHERE number = ?", (record.number,)
+        ).fetchone()
+        cur.execute("DELETE FROM shipments WHERE order_id = ?", (order_id,))
+        cur.execute("DELETE FROM items WHERE order_id = ?", (order_id,))
+        order = record.to_order()
+        if order.shipment:
+            s = order.shipment
+            cur.execute(
+                "INSERT INTO shipments VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    order_id,
+                    s.carrier,
+                    s.tracking_number,
+                    s.tracking_url,
+                    _iso(s.expected_date),
+                    _iso(s.delivered_date),
+                ),
+            )
+        cur.executemany(
+            "INSERT INTO items VALUES (?, ?, ?, ?, ?)",
+            [
+                (order_id, position, item.name, item.quantity, item.image_url)
+                for position, item in enumerate(order.items)
+            ],
+        )

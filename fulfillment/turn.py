@@ -1,0 +1,24 @@
+"""One turn of a conversation, as every platform adapter hands it to the intent handlers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from fulfillment.store.base import Asker
+
+
+class ResponseType(StrEnum):
+    TEXT = "text"
+    CARD = "card"
+    MEDIA = "media"
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    interest_type: str
+    asker: Asker
+    locale: str
+    response_type: ResponseType = ResponseType.TEXT
+    order_ids: tuple[str, ...] = ()
+    text: str | None = None
