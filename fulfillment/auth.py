@@ -67,7 +67,7 @@ class Credentials:
                 raise _unauthorized(
                     "The Basic credentials are not valid base64 of user:password."
                 ) from None
-            user, colon, password = pair.partition(":")
+            _user, colon, password = pair.partition(":")
             if not colon:
                 raise _unauthorized("The Basic credentials must be user:password.")
             # A key as the password lets a console that only offers Basic use an API key.

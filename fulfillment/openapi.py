@@ -41,13 +41,15 @@ def openapi_document() -> dict[str, Any]:
         ],
         ref_template=_REF,
     )
-    secured = [{"bearer": []}, {"apiKey": []}, {"basic": []}]
+    secured: list[dict[str, list[str]]] = [{"bearer": []}, {"apiKey": []}, {"basic": []}]
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "Order-status fulfillment",
             "version": __version__,
-            "description": "Answers chatbot platforms with the status of the asking customer's order.",
+            "description": (
+                "Answers chatbot platforms with the status of the asking customer's order."
+            ),
         },
         "components": {
             "schemas": schemas.get("$defs", {}),
@@ -74,16 +76,16 @@ def openapi_document() -> dict[str, Any]:
                             "headers": {
                                 "Content-Language": {"schema": {"type": "string"}},
                             },
-                            "content": {
-                                "application/json": {"schema": _ref(OrderStatusResponse)}
-                            },
+                            "content": {"application/json": {"schema": _ref(OrderStatusResponse)}},
                         },
                         "400": _error("The body is not valid JSON; details give line and column."),
                         "401": _error("Missing or invalid credentials."),
                         "413": _error("The body is larger than the configured limit."),
                         "415": _error("The body is not JSON."),
-                        "422": _error("The body does not match the schema, or the interestType "
-                                      "is unknown; details list the fields."),
+                        "422": _error(
+                            "The body does not match the schema, or the interestType "
+                            "is unknown; details list the fields."
+                        ),
                     },
                 }
             },

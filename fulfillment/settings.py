@@ -31,7 +31,9 @@ class Settings(BaseSettings):
     )
     api_keys: Annotated[list[SecretStr], NoDecode] = Field(
         default_factory=list,
-        description="Accepted API keys, comma-separated; list old and new to rotate without downtime.",
+        description=(
+            "Accepted API keys, comma-separated; list the old and the new key to rotate them."
+        ),
     )
     basic_auth: Annotated[list[SecretStr], NoDecode] = Field(
         default_factory=list,

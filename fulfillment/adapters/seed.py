@@ -143,7 +143,9 @@ ResponseMessage = SimpleResponseMessage | BasicCardMessage | MediaResponseMessag
 
 class OrderStatusResponseBody(_Out):
     responseType: Literal["text", "card", "media"]
-    responseId: Annotated[str, Field(pattern=r"^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}-[0-9a-f]{8}$")]
+    responseId: Annotated[
+        str, Field(pattern=r"^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}-[0-9a-f]{8}$")
+    ]
     responseMessages: list[ResponseMessage]
 
 

@@ -63,7 +63,9 @@ def order_card(order: Order, book: Phrasebook) -> CardMessage:
     pictured = next((item for item in order.items if item.image_url), None)
     image = None
     if pictured and pictured.image_url:
-        image = Image(pictured.image_url, book.phrase("card.image_alt", {"item_name": pictured.name}))
+        image = Image(
+            pictured.image_url, book.phrase("card.image_alt", {"item_name": pictured.name})
+        )
     url = order.shipment.tracking_url if order.shipment else None
     return CardMessage(
         title=book.phrase("card.title", {"order_id": order.number}),

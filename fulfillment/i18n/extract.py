@@ -48,7 +48,9 @@ def extract_intents(
     replies = _mapping(root.get("replies"))
     for key, reply in spec.replies.items():
         variants = _mapping(replies[key]).get("variants")
-        lines = [_line(n) for n in variants.value] if isinstance(variants, yaml.SequenceNode) else []
+        lines = (
+            [_line(n) for n in variants.value] if isinstance(variants, yaml.SequenceNode) else []
+        )
         for index, template in enumerate(reply.variants):
             line = lines[index] if index < len(lines) else _line(replies[key])
             comments = _comments(spec, reply.note, [template])

@@ -1,0 +1,72 @@
+"""Helpers shared by the tests: the seed example, request builders, the shipped files."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from fulfillment.i18n.catalogs import SOURCE_LOCALE, catalog_paths
+from fulfillment.settings import PROJECT_ROOT
+
+DATA = Path(__file__).parent / "data"
+API_KEY = "test-key-0123456789"
+SEED_EXAMPLE = DATA / "seed-example-request.json"
+
+INTENT_FILES = sorted((PROJECT_ROOT / "intents").glob("*.yaml"))
+CATALOGS = catalog_paths(PROJECT_ROOT / "locales")
+LOCALES = sorted([SOURCE_LOCALE, *CATALOGS])
+
+
+def seed_example_text() -> str:
+    """The seed's example request exactly as the API page prints it (trailing comma included)."""
+    return SEED_EXAMPLE.read_text(encoding="utf-8")
+
+
+def seed_example() -> dict[str, Any]:
+    """The seed's example request with its trailing comma removed."""
+    text = seed_example_text()
+    fixed = text.replace('"en",\n}', '"en"\n}')
+    assert fixed != text
+    parsed: dict[str, Any] = json.loads(fixed)
+    return parsed
+
+
+Ask = Callable[..., Any]
+
+
+def build_request(
+    order_id: str | int | None = "748596",
+    *,
+    uid: str = "51342",
+    channel: str | None = "TELEGRAM",
+    username: str | None = "ravir",
+    language: str | None = "en-US",
+    response_type: str | None = "text",
+    interest_type: str = "order-status",
+) -> dict[str, Any]:
+    body = copy.deepcopy(seed_example())
+    user = body["conversationRequest"]["userInfo"]
+    user["uid"] = uid
+    if username is None:
+        user.pop("username")
+    else:
+        user["username"] = username
+    if channel is None:
+        body["conversationRequest"].pop("channel")
+    else:
+        body["conversationRequest"]["channel"] = channel
+    body["queryInfo"]["interestType"] = interest_type
+    if order_id is None:
+        body["queryInfo"].pop("parameters")
+    else:
+        body["queryInfo"]["parameters"]["params"]["entityInfo"]["orderId"] = order_id
+    if language is None:
+        body.pop("languageCode")
+    else:
+        body["languageCode"] = language
+    if response_type is not None:
+        body["responseType"] = response_type
+    return body
