@@ -18,7 +18,9 @@ from fulfillment.store.demo import RAM, demo_orders
 from fulfillment.store.sqlite import SQLiteOrderStore
 from fulfillment.turn import ResponseType
 
-RESPONSE_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-[0-9a-f]{8}$")
+RESPONSE_ID = re.compile(
+    r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-[0-9a-f]{8}$"
+)
 LANGUAGE_CODES = {"en_US": "en-US", "en_GB": "en-GB", "en_AU": "en-AU"}
 RAM_ORDERS = {
     record.status: record.number
@@ -171,9 +173,7 @@ def test_cancelled_and_expected_date_read_differently_per_english(ask: Ask) -> N
     assert len({us, gb, au}) == 3  # the placed date is written three ways
 
     shipped = RAM_ORDERS[OrderStatus.SHIPPED]
-    expected = next(
-        r.expected_date for r in demo_orders(dt.date.today()) if r.number == shipped
-    )
+    expected = next(r.expected_date for r in demo_orders(dt.date.today()) if r.number == shipped)
     assert expected is not None
     replies = {code: text(shipped, code) for code in ("en-US", "en-GB", "en-UK", "en-AU")}
     month = expected.strftime("%b")

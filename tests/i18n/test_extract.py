@@ -1,0 +1,59 @@
+"""The designers' texts reach the translators: extraction through pybabel and pyproject.toml."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.pofile import read_po
+
+from fulfillment.settings import PROJECT_ROOT
+
+POT = PROJECT_ROOT / "locales" / "messages.pot"
+
+
+def _entries(catalog: Catalog) -> dict[tuple[str | None, object], tuple[object, ...]]:
+    return {(m.context, m.id): (tuple(m.auto_comments), tuple(m.flags)) for m in catalog if m.id}
+
+
+@pytest.fixture
+def extracted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Catalog:
+    output = tmp_path / "messages.pot"
+    monkeypatch.chdir(PROJECT_ROOT)
+    CommandLineInterface().run(
+        ["pybabel", "-q", "extract", "-F", "pyproject.toml", "-o", os.fspath(output), "."]
+    )
+    with output.open("rb") as handle:
+        return read_po(handle)
+
+
+def test_committed_template_is_up_to_date(extracted: Catalog) -> None:
+    with POT.open("rb") as handle:
+        committed = read_po(handle)
+    assert _entries(extracted) == _entries(committed), (
+        "locales/messages.pot is stale: run the extract command from the README"
+    )
+
+
+def test_every_entry_has_context_and_translator_comments(extracted: Catalog) -> None:
+    messages = [m for m in extracted if m.id]
+    assert messages
+    for message in messages:
+        assert message.context
+        assert message.context.startswith("order-status:")
+        assert message.auto_comments or "{" not in str(message.id)
+        text = message.id if isinstance(message.id, str) else " ".join(message.id)
+        if "{" in text:
+            assert "python-brace-format" in message.flags
+
+
+def test_plural_phrases_are_plural_entries(extracted: Catalog) -> None:
+    item_count = extracted.get(
+        ("It contains {count} item.", "It contains {count} items."),
+        context="order-status:phrases.item_count",
+    )
+    assert item_count is not None
+    assert item_count.pluralizable
