@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
-from collections.abc import Iterator
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,130 +44,158 @@ class ImportFailed(Exception):
 @dataclass
 class _Entry:
     line: int
-    data: dict[str, Any]
-    item_lines: list[int] = field(default_factory=list)
+    data: Any
+    # In CSV each item and identity has a row of its own; errors point at that row.
+    row_lines: dict[str, list[int]] = field(default_factory=dict)
+
+    def line_of(self, loc: tuple[int | str, ...]) -> int:
+        if len(loc) > 1 and loc[0] == "items" and isinstance(loc[1], int):
+            lines = self.row_lines.get("items", [])
+            return lines[loc[1]] if loc[1] < len(lines) else self.line
+        if len(loc) > 2 and loc[:2] == ("customer", "identities") and isinstance(loc[2], int):
+            lines = self.row_lines.get("identities", [])
+            return lines[loc[2]] if loc[2] < len(lines) else self.line
+        return self.line
 
 
-def _validate(entries: list[_Entry]) -> list[OrderRecord]:
+def _validate(entries: list[_Entry], problems: list[tuple[int, str]]) -> list[OrderRecord]:
+    """Validate every entry; problems found while reading are reported with these, in order."""
     records: list[OrderRecord] = []
-    problems: list[str] = []
     seen: dict[str, int] = {}
     for entry in entries:
         try:
             record = OrderRecord.model_validate(entry.data)
         except ValidationError as exc:
             for err in exc.errors(include_url=False, include_input=False):
-                loc = err["loc"]
-                line = entry.line
-                # Point at the row of the item that is wrong, when the file has one per item.
-                if len(loc) > 1 and loc[0] == "items" and isinstance(loc[1], int):
-                    line = entry.item_lines[loc[1]] if entry.item_lines else line
-                where = ".".join(str(part) for part in loc) or "(row)"
-                problems.append(f"{line}: {where}: {err['msg']}")
+                where = ".".join(str(part) for part in err["loc"]) or "(row)"
+                problems.append((entry.line_of(err["loc"]), f"{where}: {err['msg']}"))
             continue
         if record.number in seen:
             problems.append(
-                f"{entry.line}: order {record.number} also appears at line {seen[record.number]}"
+                (entry.line, f"order {record.number} also appears at line {seen[record.number]}")
             )
             continue
         seen[record.number] = entry.line
         records.append(record)
     if problems:
-        raise ImportFailed(problems)
+        problems.sort(key=lambda problem: problem[0])  # stable: same-line problems keep their order
+        raise ImportFailed([f"{line}: {message}" for line, message in problems])
     return records
 
 
-def _json_array(text: str) -> Iterator[tuple[int, Any]]:
-    """Each element of a top-level JSON array with the line it starts on."""
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _line_at(text: str, index: int) -> int:
+    return text.count("\n", 0, index) + 1
+
+
+def _json_array(text: str) -> tuple[list[_Entry], list[tuple[int, str]]]:
+    """Each element of a top-level JSON array, with the line it starts on."""
     decoder = json.JSONDecoder()
     index = len(text) - len(text.lstrip())
     if not text.startswith("[", index):
-        raise ImportFailed(["1: a JSON file must hold an array of orders"])
+        return [], [(_line_at(text, index), "a JSON file must hold an array of orders")]
     index += 1
+    entries: list[_Entry] = []
     while True:
         while index < len(text) and text[index] in " \t\r\n,":
             index += 1
         if index >= len(text):
-            raise ImportFailed([f"{text.count(chr(10), 0, index) + 1}: the array is not closed"])
+            return entries, [(_line_at(text, index), "the array is not closed")]
         if text[index] == "]":
-            return
-        line = text.count("\n", 0, index) + 1
+            break
         try:
-            value, index = decoder.raw_decode(text, index)
+            value, end = decoder.raw_decode(text, index)
         except json.JSONDecodeError as exc:
-            raise ImportFailed([f"{exc.lineno}: not valid JSON: {exc.msg}"]) from None
-        yield line, value
+            return entries, [(exc.lineno, f"not valid JSON: {exc.msg}")]
+        entries.append(_Entry(_line_at(text, index), value))
+        index = end
+    rest = index + 1 + len(text[index + 1 :]) - len(text[index + 1 :].lstrip())
+    if rest < len(text):
+        return entries, [(_line_at(text, rest), "unexpected content after the array")]
+    return entries, []
 
 
-def _json_lines(text: str) -> Iterator[tuple[int, Any]]:
-    problems = []
-    for line, raw in enumerate(text.splitlines(), start=1):
+def _json_lines(text: str) -> tuple[list[_Entry], list[tuple[int, str]]]:
+    entries: list[_Entry] = []
+    problems: list[tuple[int, str]] = []
+    # Only \n ends a record: str.splitlines() would also split at U+2028 inside a string.
+    for line, raw in enumerate(text.split("\n"), start=1):
         if not raw.strip():
             continue
         try:
-            yield line, json.loads(raw)
+            entries.append(_Entry(line, json.loads(raw)))
         except json.JSONDecodeError as exc:
-            problems.append(f"{line}: not valid JSON: {exc.msg}")
-    if problems:
-        raise ImportFailed(problems)
+            problems.append((line, f"not valid JSON: {exc.msg}"))
+    return entries, problems
 
 
-def _csv_entries(text: str) -> list[_Entry]:
-    reader = csv.DictReader(text.splitlines())
+def _csv_entries(text: str) -> tuple[list[_Entry], list[tuple[int, str]]]:
+    # newline="" lets the csv module keep line breaks that are quoted inside a field.
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     header = reader.fieldnames or []
     missing = [c for c in ("order_number", "status", "placed_date") if c not in header]
     unknown = [c for c in header if c not in CSV_COLUMNS]
     if missing or unknown:
-        problems = [f"1: missing column(s) {', '.join(missing)}"] if missing else []
+        problems = [(1, f"missing column(s) {', '.join(missing)}")] if missing else []
         if unknown:
-            problems.append(f"1: unknown column(s) {', '.join(unknown)}")
-        raise ImportFailed(problems)
+            problems.append((1, f"unknown column(s) {', '.join(unknown)}"))
+        return [], problems
     entries: dict[str, _Entry] = {}
     problems = []
     for row in reader:
-        line = reader.line_num
-        cells = {k: (v or "").strip() for k, v in row.items() if k is not None}
+        # line_num is where the row ended; a quoted field may span lines, blank rows are skipped.
+        breaks = sum(len(_LINE_BREAK.findall(v)) for v in row.values() if isinstance(v, str))
+        line = reader.line_num - breaks
+        if None in row:
+            problems.append((line, f"{len(row[None])} cell(s) more than the header has columns"))
+        cells = {k: (v or "").strip() for k, v in row.items() if isinstance(k, str)}
         number = cells.get("order_number", "")
         entry = entries.get(number)
         if entry is None:
             data: dict[str, Any] = {"customer": {"identities": []}, "items": []}
-            for column, target in CSV_ORDER_COLUMNS.items():
-                if cells.get(column):
-                    (data["customer"] if target[0] == "customer" else data)[target[-1]] = cells[
-                        column
-                    ]
-            entry = entries[number] = _Entry(line, data)
-        else:
-            for column, target in CSV_ORDER_COLUMNS.items():
-                holder = entry.data["customer"] if target[0] == "customer" else entry.data
-                if cells.get(column) and cells[column] != holder.get(target[-1], cells[column]):
-                    problems.append(
-                        f"{line}: {column} differs from the order's first row (line {entry.line})"
+            entry = entries[number] = _Entry(line, data, {"items": [], "identities": []})
+        for column, target in CSV_ORDER_COLUMNS.items():
+            holder = entry.data["customer"] if target[0] == "customer" else entry.data
+            value = cells.get(column)
+            if not value:
+                continue
+            if target[-1] not in holder:
+                holder[target[-1]] = value
+            elif holder[target[-1]] != value:
+                problems.append(
+                    (
+                        line,
+                        f"{column} differs from the order's first row (line {entry.line})",
                     )
+                )
         identity = {k: cells[k] for k in CSV_IDENTITY_COLUMNS if cells.get(k)}
         if identity and identity not in entry.data["customer"]["identities"]:
             entry.data["customer"]["identities"].append(identity)
+            entry.row_lines["identities"].append(line)
         item = {target: cells[c] for c, target in CSV_ITEM_COLUMNS.items() if cells.get(c)}
         if item:
             entry.data["items"].append(item)
-            entry.item_lines.append(line)
-    if problems:
-        raise ImportFailed(problems)
-    return list(entries.values())
+            entry.row_lines["items"].append(line)
+    return list(entries.values()), problems
 
 
 def read_orders(path: Path, file_format: str | None = None) -> list[OrderRecord]:
     """Every order in the file, or ImportFailed listing every bad line."""
     file_format = file_format or path.suffix.lstrip(".").lower()
+    raw = path.read_bytes()
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ImportFailed([f"1: the file is not UTF-8 (byte {exc.start})"]) from None
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ImportFailed([f"{line}: the file is not UTF-8 (byte {exc.start})"]) from None
     if file_format == "csv":
-        entries = _csv_entries(text)
-    elif file_format in ("json", "jsonl", "ndjson"):
-        reader = _json_array if file_format == "json" else _json_lines
-        entries = [_Entry(line, value) for line, value in reader(text)]
+        entries, problems = _csv_entries(text)
+    elif file_format == "json":
+        entries, problems = _json_array(text)
+    elif file_format in ("jsonl", "ndjson"):
+        entries, problems = _json_lines(text)
     else:
         raise ImportFailed([f"1: unknown format {file_format!r}; use json, jsonl or csv"])
-    return _validate(entries)
+    return _validate(entries, problems)
