@@ -15,9 +15,8 @@ from starlette.routing import Route
 
 from fulfillment.adapters import seed
 from fulfillment.body import parse_model, read_body
-from fulfillment.errors import EXCEPTION_HANDLERS, NotReady, UnknownInterestType
-from fulfillment.handlers import HANDLERS
-from fulfillment.handlers.context import HandlerContext
+from fulfillment.dispatch import dispatch
+from fulfillment.errors import EXCEPTION_HANDLERS, NotReady
 from fulfillment.i18n.locales import bcp47
 from fulfillment.openapi import openapi_document
 from fulfillment.services import Services, build_services
@@ -48,17 +47,8 @@ async def get_order_status(request: Request) -> Response:
     services.credentials.check(request)
     body = await read_body(request, services.settings.max_body_bytes)
     payload = parse_model(body, seed.OrderStatusRequest)
-    interest_type = payload.queryInfo.interestType
-    handler = HANDLERS.get(interest_type)
-    if handler is None or interest_type not in services.intents:
-        raise UnknownInterestType(
-            f"No handler for interestType {interest_type!r}.",
-            {"field": "queryInfo.interestType", "known": services.interest_types},
-        )
-    locale = services.resolver.resolve(payload.languageCode)
-    turn = seed.to_turn(payload, locale)
-    context = HandlerContext(services.store, services.phrasebooks[(interest_type, locale)])
-    reply = await handler(turn, context)
+    turn = seed.to_turn(payload, services.resolver.resolve(payload.languageCode))
+    reply = await dispatch(services, turn, "queryInfo.interestType")
     answer = seed.from_reply(reply, turn.response_type)
     return Response(
         answer.model_dump_json(exclude_none=True),

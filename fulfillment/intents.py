@@ -9,6 +9,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from fulfillment.errors import ConfigurationError
+from fulfillment.extraction.spec import ExtractionSpec, PhraseTest
 from fulfillment.templates import placeholders
 
 Template = Annotated[str, Field(min_length=1, max_length=640)]
@@ -60,6 +61,12 @@ class IntentSpec(_Strict):
     )
     replies: dict[str, ReplySpec]
     phrases: dict[str, PhraseSpec] = Field(default_factory=dict)
+    extraction: ExtractionSpec | None = Field(
+        default=None, description="How to find this intent's order numbers in free text."
+    )
+    tests: list[PhraseTest] = Field(
+        default_factory=list, description="Phrases and the order numbers to find in them."
+    )
 
     def context(self, key: str) -> str:
         """The gettext msgctxt of a reply or phrase: unique, and tells translators where it is."""

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import gettext
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from babel import Locale
 from babel.dates import format_skeleton
+from babel.lists import format_list
 from babel.numbers import format_currency
 
 from fulfillment.intents import IntentSpec
@@ -57,6 +58,10 @@ class Phrasebook:
 
     def date(self, value: dt.date) -> str:
         return str(format_skeleton(DATE_SKELETON, value, locale=self._babel_locale))
+
+    def join_list(self, parts: Sequence[str]) -> str:
+        """ "a, b and c" the way the locale joins a list."""
+        return str(format_list(list(parts), locale=self._babel_locale))
 
     def money(self, amount: Decimal, currency: str) -> str:
         return str(format_currency(amount, currency, locale=self._babel_locale))

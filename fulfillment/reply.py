@@ -58,7 +58,14 @@ class MediaMessage:
     objects: tuple[MediaObject, ...]
 
 
-Message = TextMessage | CardMessage | MediaMessage
+@dataclass(frozen=True, slots=True)
+class SuggestionsMessage:
+    """Chips the customer can tap instead of typing; at most 8 on any platform."""
+
+    chips: tuple[str, ...]
+
+
+Message = TextMessage | CardMessage | MediaMessage | SuggestionsMessage
 
 
 @dataclass(slots=True)

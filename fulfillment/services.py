@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from fulfillment.auth import Credentials, load_credentials
 from fulfillment.errors import ConfigurationError
+from fulfillment.extraction.extractor import Extractor
 from fulfillment.handlers import HANDLERS, REQUIREMENTS
 from fulfillment.i18n.catalogs import load_translations
 from fulfillment.i18n.locales import LocaleResolver
@@ -26,6 +27,7 @@ class Services:
     intents: dict[str, IntentSpec]
     resolver: LocaleResolver
     phrasebooks: dict[tuple[str, str], Phrasebook]
+    extractors: dict[str, Extractor]
 
     @property
     def interest_types(self) -> list[str]:
@@ -61,6 +63,13 @@ def build_services(settings: Settings) -> Services:
         for interest_type, spec in intents.items()
         for locale, catalog in translations.items()
     }
+    extractors = {
+        interest_type: Extractor(
+            spec.extraction, settings.max_orders_per_message, settings.max_text_chars
+        )
+        for interest_type, spec in intents.items()
+        if spec.extraction is not None
+    }
     credentials, generated_key = load_credentials(settings)
     return Services(
         settings=settings,
@@ -70,4 +79,5 @@ def build_services(settings: Settings) -> Services:
         intents=intents,
         resolver=resolver,
         phrasebooks=phrasebooks,
+        extractors=extractors,
     )

@@ -42,6 +42,15 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=64 * 1024, ge=1024, description="Largest request body accepted, in bytes."
     )
+    max_orders_per_message: int = Field(
+        default=3, ge=1, le=10, description="How many order numbers one message may ask about."
+    )
+    max_text_chars: int = Field(
+        default=1000,
+        ge=50,
+        le=2000,
+        description="Free text longer than this is cut before order numbers are searched.",
+    )
     default_locale: str = Field(
         default="en_US", description="Locale used when languageCode is missing or unsupported."
     )

@@ -22,3 +22,6 @@ class Turn:
     response_type: ResponseType = ResponseType.TEXT
     order_ids: tuple[str, ...] = ()
     text: str | None = None
+    # As the platform sent it: the extractor picks its tokenizer by language, even for a
+    # language whose replies fall back to another locale.
+    language_code: str | None = None

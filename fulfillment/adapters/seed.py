@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from fulfillment import reply as neutral
 from fulfillment.reply import CardMessage, MediaMessage, Reply, TextMessage
 from fulfillment.store.base import Asker
 from fulfillment.turn import ResponseType, Turn
@@ -68,7 +69,9 @@ class QueryInfo(_In):
     )
     parameters: Parameters | None = None
     queryText: Annotated[str, Field(max_length=2000)] | None = Field(
-        default=None, description="What the user typed or said."
+        default=None,
+        description="What the user typed or said. When entityInfo.orderId is missing or not "
+        "a valid order number, order numbers are searched for in this text.",
     )
 
 
@@ -126,6 +129,14 @@ class MediaResponse(_Out):
     mediaObjects: list[MediaObjectOut]
 
 
+class Suggestion(_Out):
+    title: Annotated[str, Field(max_length=25)]
+
+
+class SuggestionsMessage(_Out):
+    suggestions: Annotated[list[Suggestion], Field(min_length=1, max_length=8)]
+
+
 class SimpleResponseMessage(_Out):
     simpleResponse: SimpleResponse
 
@@ -138,7 +149,9 @@ class MediaResponseMessage(_Out):
     mediaResponse: MediaResponse
 
 
-ResponseMessage = SimpleResponseMessage | BasicCardMessage | MediaResponseMessage
+ResponseMessage = (
+    SimpleResponseMessage | BasicCardMessage | MediaResponseMessage | SuggestionsMessage
+)
 
 
 class OrderStatusResponseBody(_Out):
@@ -176,6 +189,7 @@ def to_turn(request: OrderStatusRequest, locale: str) -> Turn:
         response_type=ResponseType(request.responseType),
         order_ids=(order_id,) if order_id else (),
         text=request.queryInfo.queryText,
+        language_code=request.languageCode,
     )
 
 
@@ -219,6 +233,9 @@ def from_reply(reply: Reply, response_type: ResponseType) -> OrderStatusResponse
                 ]
             )
             messages.append(MediaResponseMessage(mediaResponse=media))
+        elif isinstance(message, neutral.SuggestionsMessage):
+            chips = [Suggestion(title=chip[:25]) for chip in message.chips[:8]]
+            messages.append(SuggestionsMessage(suggestions=chips))
     return OrderStatusResponse(
         response=OrderStatusResponseBody(
             responseType=response_type.value,

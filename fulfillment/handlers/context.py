@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fulfillment.extraction.extractor import Extractor
 from fulfillment.phrasing import Phrasebook
 from fulfillment.store.base import OrderStore
 
@@ -12,3 +13,4 @@ from fulfillment.store.base import OrderStore
 class HandlerContext:
     store: OrderStore
     phrasebook: Phrasebook
+    extractor: Extractor | None = None

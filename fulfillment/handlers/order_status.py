@@ -12,15 +12,23 @@ from fulfillment.reply import (
     MediaObject,
     Message,
     Reply,
+    SuggestionsMessage,
     TextMessage,
     fit_bubble,
 )
 from fulfillment.store.base import Order, OrderStatus, normalize_order_number
 from fulfillment.turn import ResponseType, Turn
 
-REQUIRED_REPLIES = {status.value for status in OrderStatus} | {"not_found", "ask_order_number"}
+REQUIRED_REPLIES = {status.value for status in OrderStatus} | {
+    "not_found",
+    "ask_order_number",
+    "only_open_order",
+    "which_order",
+}
 REQUIRED_PHRASES = {f"status.{status.value}" for status in OrderStatus} | {
     "item_count",
+    "order_summary",
+    "items_summary",
     "card.title",
     "card.item_line",
     "card.button",
@@ -91,27 +99,83 @@ def order_media(order: Order, book: Phrasebook) -> MediaMessage | None:
     return MediaMessage(objects) if objects else None
 
 
+def order_messages(order: Order, book: Phrasebook, response_type: ResponseType) -> list[Message]:
+    messages: list[Message] = [TextMessage(status_text(order, book))]
+    if response_type is ResponseType.CARD:
+        messages.append(order_card(order, book))
+    elif response_type is ResponseType.MEDIA:
+        media = order_media(order, book)
+        if media is not None:
+            messages.append(media)
+    return messages
+
+
+def order_summary(order: Order, book: Phrasebook) -> str:
+    """ "748596 from Wed, Nov 25, 2026 (Cotton kurta and 1 more item)", for a list of orders."""
+    if len(order.items) == 1:
+        items = order.items[0].name
+    elif order.items:
+        items = book.plural(
+            "items_summary", len(order.items) - 1, {"item_name": order.items[0].name}
+        )
+    else:
+        items = book.phrase(f"status.{order.status.value}")
+    return book.phrase(
+        "order_summary",
+        {"order_id": order.number, "placed_date": book.date(order.placed_date), "items": items},
+    )
+
+
+def requested_numbers(turn: Turn, context: HandlerContext) -> list[str]:
+    """The order numbers the customer asks about: a valid entity wins, else the text's."""
+    given = [normalize_order_number(raw) for raw in turn.order_ids if raw.strip()]
+    extractor = context.extractor
+    if extractor is None:
+        return given
+    valid = [number for number in given if extractor.matches_format(number)]
+    if valid:
+        return valid
+    if turn.text:
+        found = extractor.extract(turn.text, turn.language_code).order_ids
+        if found:
+            return found
+    # A number the platform insisted on is answered for, even in a format we do not know.
+    return given[: extractor.max_orders]
+
+
+async def without_number(turn: Turn, context: HandlerContext, reply: Reply) -> Reply:
+    book = context.phrasebook
+    open_orders = await context.store.open_orders(turn.asker, limit=3)
+    if len(open_orders) == 1:
+        order = open_orders[0]
+        reply.messages.append(
+            TextMessage(fit_bubble(book.reply("only_open_order", {"order_id": order.number})))
+        )
+        reply.messages.extend(order_messages(order, book, turn.response_type))
+    elif open_orders:
+        summaries = book.join_list([order_summary(order, book) for order in open_orders])
+        values = {"orders": summaries, "first_name": turn.asker.first_name}
+        reply.messages.append(TextMessage(fit_bubble(book.reply("which_order", values))))
+        if turn.response_type is not ResponseType.TEXT:
+            reply.messages.append(SuggestionsMessage(tuple(o.number for o in open_orders)))
+    else:
+        values = {"first_name": turn.asker.first_name}
+        reply.messages.append(TextMessage(fit_bubble(book.reply("ask_order_number", values))))
+    return reply
+
+
 async def handle(turn: Turn, context: HandlerContext) -> Reply:
     book = context.phrasebook
     reply = Reply(locale=book.locale)
-    if not turn.order_ids:
-        values = {"first_name": turn.asker.first_name}
-        reply.messages.append(TextMessage(fit_bubble(book.reply("ask_order_number", values))))
-        return reply
-    for raw_number in turn.order_ids:
-        number = normalize_order_number(raw_number)
+    numbers = requested_numbers(turn, context)
+    if not numbers:
+        return await without_number(turn, context, reply)
+    for number in numbers:
         order = await context.store.find_order(number, turn.asker)
         if order is None:
             # Same words whether the order is unknown or someone else's.
             text = book.reply("not_found", {"order_id": number})
             reply.messages.append(TextMessage(fit_bubble(text)))
-            continue
-        messages: list[Message] = [TextMessage(status_text(order, book))]
-        if turn.response_type is ResponseType.CARD:
-            messages.append(order_card(order, book))
-        elif turn.response_type is ResponseType.MEDIA:
-            media = order_media(order, book)
-            if media is not None:
-                messages.append(media)
-        reply.messages.extend(messages)
+        else:
+            reply.messages.extend(order_messages(order, book, turn.response_type))
     return reply

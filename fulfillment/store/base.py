@@ -21,6 +21,23 @@ class OrderStatus(StrEnum):
     RETURNED = "returned"
     REFUNDED = "refunded"
 
+    @property
+    def is_open(self) -> bool:
+        """Still on its way to the customer: worth asking about without a number."""
+        return self in OPEN_STATUSES
+
+
+OPEN_STATUSES = frozenset(
+    {
+        OrderStatus.PLACED,
+        OrderStatus.PROCESSING,
+        OrderStatus.ON_HOLD,
+        OrderStatus.SHIPPED,
+        OrderStatus.OUT_FOR_DELIVERY,
+        OrderStatus.DELAYED,
+    }
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Asker:
@@ -81,6 +98,10 @@ class OrderStore(Protocol):
         An order that exists but belongs to someone else is indistinguishable from
         one that does not exist, by design.
         """
+        ...
+
+    async def open_orders(self, asker: Asker, limit: int) -> list[Order]:
+        """The asker's orders still on their way, most recently placed first."""
         ...
 
     async def ping(self) -> bool:

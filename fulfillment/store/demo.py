@@ -32,6 +32,14 @@ MAYA = {
     "identities": [{"channel": "TELEGRAM", "user_id": "90817", "user_name": "mayal"}],
 }
 
+# Has orders, none of them still open: asked without a number, the bot asks for one.
+JONAS = {
+    "first_name": "Jonas",
+    "last_name": "Weber",
+    "email": "jonas.weber@example.de",
+    "identities": [{"channel": "TELEGRAM", "user_id": "33001", "user_name": "jweber"}],
+}
+
 
 def _item(name: str, quantity: int, image: str) -> dict[str, Any]:
     return {"name": name, "quantity": quantity, "image_url": f"{IMAGES}/{image}.jpg"}
@@ -181,6 +189,17 @@ def demo_orders(today: dt.date) -> list[OrderRecord]:
             "total": "39.90",
             "customer": MAYA,
             "items": [_item("Linen tea towels", 3, "towels")],
+        },
+        {
+            "number": "200001",
+            "status": "delivered",
+            "placed_date": day(-20),
+            "currency": "EUR",
+            "total": "24.95",
+            "customer": JONAS,
+            **shipment("DHL", "JJD000390007", -15),
+            "delivered_date": day(-15),
+            "items": [_item("Espresso cups, set of 2", 1, "cups")],
         },
     ]
     return [OrderRecord.model_validate(order) for order in raw]

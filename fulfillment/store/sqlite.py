@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
 
-from fulfillment.store.base import Asker, Item, Order, OrderStatus, Shipment
+from fulfillment.store.base import OPEN_STATUSES, Asker, Item, Order, OrderStatus, Shipment
 from fulfillment.store.records import CustomerRecord, OrderRecord
 
 SCHEMA = """
@@ -54,19 +54,30 @@ CREATE TABLE IF NOT EXISTS items (
 );
 """
 
-# Ownership is part of the query itself, so an order of someone else's is simply not found.
-FIND_ORDER = """
-SELECT o.id, o.number, o.status, o.placed_date, o.currency, o.total
-FROM orders o JOIN customers c ON c.id = o.customer_id
-WHERE o.number = :number AND (
+# Ownership is part of every query, so an order of someone else's is simply not found.
+OWNED_BY_ASKER = """
     c.email = :email
     OR EXISTS (
         SELECT 1 FROM identities i
         WHERE i.customer_id = c.id AND i.channel = :channel
           AND (i.user_id = :uid OR i.user_name = :user_name)
     )
-)
 """
+ORDER_COLUMNS = "o.id, o.number, o.status, o.placed_date, o.currency, o.total"
+# Composed only from the constants above, never from input: values are bound parameters.
+FIND_ORDER = f"""
+SELECT {ORDER_COLUMNS}
+FROM orders o JOIN customers c ON c.id = o.customer_id
+WHERE o.number = :number AND ({OWNED_BY_ASKER})
+"""  # noqa: S608
+OPEN_ORDERS = f"""
+SELECT {ORDER_COLUMNS}
+FROM orders o JOIN customers c ON c.id = o.customer_id
+WHERE o.status IN ({", ".join(f"'{status.value}'" for status in sorted(OPEN_STATUSES))})
+  AND ({OWNED_BY_ASKER})
+ORDER BY o.placed_date DESC, o.id DESC
+LIMIT :limit
+"""  # noqa: S608
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -94,19 +105,25 @@ class SQLiteOrderStore:
     async def find_order(self, number: str, asker: Asker) -> Order | None:
         return self.find_order_sync(number, asker)
 
+    @staticmethod
+    def _asker_params(asker: Asker) -> dict[str, str | None]:
+        return {
+            "email": asker.email,
+            "channel": asker.channel.upper() if asker.channel else None,
+            "uid": asker.uid,
+            "user_name": asker.user_name.lower() if asker.user_name else None,
+        }
+
     def find_order_sync(self, number: str, asker: Asker) -> Order | None:
-        row = self._db.execute(
-            FIND_ORDER,
-            {
-                "number": number,
-                "email": asker.email,
-                "channel": asker.channel.upper() if asker.channel else None,
-                "uid": asker.uid,
-                "user_name": asker.user_name.lower() if asker.user_name else None,
-            },
-        ).fetchone()
-        if row is None:
-            return None
+        params = {"number": number, **self._asker_params(asker)}
+        row = self._db.execute(FIND_ORDER, params).fetchone()
+        return self._order(row) if row else None
+
+    async def open_orders(self, asker: Asker, limit: int) -> list[Order]:
+        params = {"limit": limit, **self._asker_params(asker)}
+        return [self._order(row) for row in self._db.execute(OPEN_ORDERS, params).fetchall()]
+
+    def _order(self, row: tuple[object, ...]) -> Order:
         order_id, number, status, placed, currency, total = row
         shipment_row = self._db.execute(
             "SELECT carrier, tracking_number, tracking_url, expected_date, delivered_date "
@@ -127,11 +144,11 @@ class SQLiteOrderStore:
             )
         )
         return Order(
-            number=number,
-            status=OrderStatus(status),
-            placed_date=dt.date.fromisoformat(placed),
-            currency=currency,
-            total=Decimal(total) if total is not None else None,
+            number=str(number),
+            status=OrderStatus(str(status)),
+            placed_date=dt.date.fromisoformat(str(placed)),
+            currency=str(currency),
+            total=Decimal(str(total)) if total is not None else None,
             shipment=shipment,
             items=items,
         )

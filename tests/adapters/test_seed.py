@@ -261,8 +261,8 @@ def test_lower_case_order_number_with_letters(ask: Ask) -> None:
     assert text.startswith("Order A-10023 is being prepared for shipping")
 
 
-def test_no_order_number_asks_for_it_by_name(ask: Ask) -> None:
-    body = ask(None).json()
+def test_no_order_number_and_no_open_order_asks_for_it_by_name(ask: Ask) -> None:
+    body = ask(None, uid="33001", username="jweber").json()
     [message] = body["response"]["responseMessages"]
     assert message["simpleResponse"]["responseText"] == (
         "Hi Ravi! Which order should I check? Please send me the order number."
@@ -270,7 +270,7 @@ def test_no_order_number_asks_for_it_by_name(ask: Ask) -> None:
 
 
 def test_no_order_number_and_no_name(client: TestClient, auth: dict[str, str]) -> None:
-    request = build_request(None)
+    request = build_request(None, uid="33001", username="jweber")
     del request["conversationRequest"]["userInfo"]["first_name"]
     body = client.post(SEED_PATH, json=request, headers=auth).json()
     [message] = body["response"]["responseMessages"]
