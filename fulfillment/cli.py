@@ -5,10 +5,16 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+from fulfillment.errors import ConfigurationError, ServiceError
 from fulfillment.settings import Settings
+
+if TYPE_CHECKING:
+    from fulfillment.extraction.extractor import Candidate
+    from fulfillment.intents import IntentSpec
 
 
 @click.group()
@@ -66,3 +72,156 @@ def load_orders(path: Path, file_format: str | None) -> None:
     store = SQLiteOrderStore(settings.sqlite_path)
     count = store.save_orders(records)
     click.echo(f"Loaded {count} order(s) into {settings.sqlite_path}.")
+
+
+def _load_intents(settings: Settings) -> dict[str, IntentSpec]:
+    from fulfillment.intents import load_intents
+
+    try:
+        return load_intents(settings.intents_dir)
+    except ConfigurationError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.command()
+@click.option("--lang", default=None, help="Only phrases in this language (e.g. de).")
+def phrases(lang: str | None) -> None:
+    """Run the test phrases of intents/*.yaml; exit 1 if any fails."""
+    from fulfillment.extraction.extractor import Extractor
+    from fulfillment.phrasetests import language_of, run_phrase, tally_by_language
+
+    settings = Settings()
+    results = []
+    for interest_type, spec in _load_intents(settings).items():
+        if spec.extraction is None:
+            continue
+        extractor = Extractor(
+            spec.extraction, settings.max_orders_per_message, settings.max_text_chars
+        )
+        for test in spec.tests:
+            if lang is None or language_of(test) == lang.split("-")[0].lower():
+                results.append(run_phrase(interest_type, extractor, test))
+    if not results:
+        raise click.ClickException("no test phrases" + (f" in {lang}" if lang else ""))
+    tallies = tally_by_language(results)
+    for language, tally in tallies.items():
+        click.echo(
+            f"{language}: {tally.passed + tally.failed} phrases, {tally.passed} passed, "
+            f"{tally.failed} failed, precision {tally.precision:.2f}, recall {tally.recall:.2f}"
+        )
+        for result in results:
+            if language_of(result.test) != language:
+                continue
+            mark = "PASS" if result.passed else "FAIL"
+            found = ", ".join(result.found) or "-"
+            expected = ", ".join(result.expected) or "-"
+            detail = f"found {found}" if result.passed else f"expected {expected}, found {found}"
+            click.echo(f"  {mark}  {result.test.text[:60]:<60}  {detail}")
+    failed = sum(t.failed for t in tallies.values())
+    click.echo(f"{len(results)} phrases, {len(results) - failed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+
+def _marked(text: str, candidates: list[Candidate]) -> str:
+    """The text with taken numbers in [brackets] and dropped candidates in {braces}."""
+    out, position = [], 0
+    for candidate in sorted(candidates, key=lambda c: c.start):
+        left, right = ("[", "]") if candidate.taken else ("{", "}")
+        out += [text[position : candidate.start], left, candidate.text, right]
+        position = candidate.end
+    return "".join([*out, text[position:]])
+
+
+@main.command("try")
+@click.argument("text")
+@click.option("--lang", default="en-US", show_default=True, help="languageCode of the turn.")
+@click.option(
+    "--type",
+    "response_type",
+    type=click.Choice(["text", "card", "media"]),
+    default="text",
+    show_default=True,
+)
+@click.option("--user", default="51342", show_default=True, help="The asker's uid.")
+@click.option("--channel", default="TELEGRAM", show_default=True)
+@click.option("--username", default=None, help="The asker's user name on the channel.")
+@click.option("--intent", "interest_type", default="order-status", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead.")
+def try_phrase(
+    text: str,
+    lang: str,
+    response_type: str,
+    user: str,
+    channel: str,
+    username: str | None,
+    interest_type: str,
+    as_json: bool,
+) -> None:
+    """Show which order numbers TEXT yields, why, and the reply the service would send."""
+    import asyncio
+    import json
+
+    from fulfillment.adapters import seed
+    from fulfillment.dispatch import dispatch
+    from fulfillment.services import build_services
+
+    try:
+        services = build_services(Settings())
+    except ConfigurationError as exc:
+        raise click.ClickException(str(exc)) from None
+    request = seed.OrderStatusRequest.model_validate(
+        {
+            "conversationRequest": {
+                "channel": channel,
+                "userInfo": {"uid": user, "username": username},
+            },
+            "queryInfo": {"interestType": interest_type, "queryText": text},
+            "languageCode": lang,
+            "responseType": response_type,
+        }
+    )
+    turn = seed.to_turn(request, services.resolver.resolve(lang))
+    extractor = services.extractors.get(interest_type)
+    extraction = extractor.extract(text, lang) if extractor else None
+    try:
+        reply = asyncio.run(dispatch(services, turn, "--intent"))
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from None
+    finally:
+        asyncio.run(services.store.close())
+    response = seed.from_reply(reply, turn.response_type).model_dump(mode="json", exclude_none=True)
+    candidates = extraction.candidates if extraction else []
+    if as_json:
+        document = {
+            "text": text,
+            "language": extraction.language if extraction else None,
+            "marked": _marked(text, candidates),
+            "candidates": [
+                {
+                    "text": c.text,
+                    "start": c.start,
+                    "end": c.end,
+                    "value": c.value,
+                    "format": c.format,
+                    "taken": c.taken,
+                    "score": c.score,
+                    "reasons": c.reasons,
+                }
+                for c in candidates
+            ],
+            "locale": reply.locale,
+            "response": response,
+        }
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"text:     {_marked(text, candidates)}")
+    click.echo(
+        f"          [taken] {{dropped}}; tokenizer: {extraction.language if extraction else '-'}"
+    )
+    for c in candidates:
+        verdict = "TAKEN  " if c.taken else "DROPPED"
+        click.echo(f"  {verdict} {c.text!r} ({c.format}): {'; '.join(c.reasons)}")
+    if not candidates:
+        click.echo("  no candidate order numbers")
+    click.echo(f"reply ({reply.locale}):")
+    click.echo(json.dumps(response, ensure_ascii=False, indent=2))

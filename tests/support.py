@@ -46,6 +46,7 @@ def build_request(
     language: str | None = "en-US",
     response_type: str | None = "text",
     interest_type: str = "order-status",
+    text: str | None = None,
 ) -> dict[str, Any]:
     body = copy.deepcopy(seed_example())
     user = body["conversationRequest"]["userInfo"]
@@ -63,6 +64,8 @@ def build_request(
         body["queryInfo"].pop("parameters")
     else:
         body["queryInfo"]["parameters"]["params"]["entityInfo"]["orderId"] = order_id
+    if text is not None:
+        body["queryInfo"]["queryText"] = text
     if language is None:
         body.pop("languageCode")
     else:

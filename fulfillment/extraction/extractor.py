@@ -75,7 +75,14 @@ class _Language:
         for category, label in categories.items():
             words = _words(vocabulary, category, language)
             # "Tel" and "Tel." tokenize differently by language; accept both spellings.
-            spellings = {v for w in words for v in (w, w.rstrip(".") or w, w.rstrip(".") + ".")}
+            # Case matters to the tokenizer ("Nr." is an abbreviation in German, "nr." is not).
+            spellings = {
+                form
+                for word in words
+                for bare in (word.rstrip(".") or word,)
+                for variant in (bare, bare + ".")
+                for form in (variant, variant.lower(), variant.capitalize())
+            }
             if spellings:
                 self.matcher.add(label, [self.nlp.make_doc(w) for w in sorted(spellings)])
 

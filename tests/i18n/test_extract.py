@@ -16,7 +16,12 @@ POT = PROJECT_ROOT / "locales" / "messages.pot"
 
 
 def _entries(catalog: Catalog) -> dict[tuple[str | None, object], tuple[object, ...]]:
-    return {(m.context, m.id): (tuple(m.auto_comments), tuple(m.flags)) for m in catalog if m.id}
+    # Comments are compared as text: pybabel wraps them at whatever width it was given.
+    return {
+        (m.context, m.id): (" ".join(m.auto_comments), tuple(sorted(m.flags)))
+        for m in catalog
+        if m.id
+    }
 
 
 @pytest.fixture

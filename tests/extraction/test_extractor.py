@@ -1,0 +1,127 @@
+"""Order numbers from free text: every designers' test phrase, distractors, limits."""
+
+from __future__ import annotations
+
+import pytest
+from support import INTENT_FILES
+
+from fulfillment.extraction.extractor import GENERIC, Extractor, blank_pipeline
+from fulfillment.extraction.normalize import normalize
+from fulfillment.extraction.spec import PhraseTest
+from fulfillment.intents import load_intent
+from fulfillment.store.base import normalize_order_number
+
+SPECS = {path.stem: load_intent(path) for path in INTENT_FILES}
+PHRASES = [(name, test) for name, spec in SPECS.items() if spec.extraction for test in spec.tests]
+
+
+@pytest.fixture(scope="module")
+def extractor() -> Extractor:
+    spec = SPECS["order-status"].extraction
+    assert spec is not None
+    return Extractor(spec, max_orders=3, max_chars=1000)
+
+
+@pytest.fixture(scope="module")
+def extractors() -> dict[str, Extractor]:
+    return {name: Extractor(spec.extraction) for name, spec in SPECS.items() if spec.extraction}
+
+
+@pytest.mark.parametrize(
+    ("intent", "phrase"), PHRASES, ids=[f"{t.lang}:{t.text[:40]}" for _, t in PHRASES]
+)
+def test_designers_phrase(
+    extractors: dict[str, Extractor], intent: str, phrase: PhraseTest
+) -> None:
+    extraction = extractors[intent].extract(phrase.text, phrase.lang)
+    assert extraction.order_ids == [normalize_order_number(n) for n in phrase.expect]
+    for candidate in extraction.candidates:
+        # Every candidate is a span of what the customer wrote, with a reason for its fate.
+        assert phrase.text[candidate.start : candidate.end] == candidate.text
+        assert candidate.reasons
+
+
+def test_the_phrase_set_is_broad() -> None:
+    tests = SPECS["order-status"].tests
+    languages = {t.lang.split("-")[0] for t in tests}
+    assert {"en", "de", "es", "fr", "pt", "hi"} <= languages
+    assert len(tests) >= 80
+    without_number = [t for t in tests if not t.expect]
+    assert len(without_number) * 3 >= len(tests)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ऑर्डर ७४८५९६", "ऑर्डर 748596"),
+        ("order ٧٤٨٥٩٦", "order 748596"),
+        ("order ７４８５９６", "order 748596"),
+        ("order ＃1001", "order #1001"),
+        ("A‐10023", "A-10023"),
+    ],
+)
+def test_normalize_keeps_offsets(text: str, expected: str) -> None:
+    assert normalize(text, 100) == expected
+    assert len(normalize(text, 100)) == len(text)
+
+
+def test_text_is_cut_before_searching() -> None:
+    spec = SPECS["order-status"].extraction
+    assert spec is not None
+    short = Extractor(spec, max_chars=60)
+    text = "x " * 40 + "order 748596"
+    assert short.extract(text, "en").order_ids == []
+    assert short.extract("order 748596 " + "x " * 40, "en").order_ids == ["748596"]
+
+
+def test_digit_groups_are_joined_only_after_a_cue(extractor: Extractor) -> None:
+    assert extractor.extract("order number 748 596", "en").order_ids == ["748596"]
+    assert extractor.extract("I have 748 596 of them", "en").order_ids == []
+
+
+def test_at_most_max_orders(extractor: Extractor) -> None:
+    extraction = extractor.extract("orders 748596, 748597, 100001 and 100002", "en")
+    assert extraction.order_ids == ["748596", "748597", "100001"]
+    dropped = [c for c in extraction.candidates if not c.taken]
+    assert [c.value for c in dropped] == ["100002"]
+    assert "more than 3 order numbers" in dropped[0].reasons[-1]
+
+
+def test_a_repeated_number_is_one_order(extractor: Extractor) -> None:
+    assert extractor.extract("order 748596, yes order #748596", "en").order_ids == ["748596"]
+
+
+def test_distractors_say_why(extractor: Extractor) -> None:
+    extraction = extractor.extract("order A-10023, or call me at 748596 or 555-123-4567", "en")
+    assert extraction.order_ids == ["A-10023"]
+    reasons = {c.text: c.reasons for c in extraction.candidates}
+    assert reasons["748596"] == ["follows phone cue 'call'"]
+
+
+@pytest.mark.parametrize(
+    ("code", "language"),
+    [
+        ("de-AT", "de"),
+        ("pt_BR", "pt"),
+        ("HI", "hi"),
+        ("ja", GENERIC),
+        (None, GENERIC),
+        ("", GENERIC),
+    ],
+)
+def test_tokenizer_choice(extractor: Extractor, code: str | None, language: str) -> None:
+    assert extractor.language_for(code) == language
+
+
+def test_pipelines_are_built_once_per_process() -> None:
+    assert blank_pipeline("fr") is blank_pipeline("fr")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", " ", "\x00\x01", "#" * 500, "9" * 2000, "order " * 300, "\u202e748596", "🙂" * 100],
+)
+def test_odd_text_never_raises(extractor: Extractor, text: str) -> None:
+    extraction = extractor.extract(text, "en")
+    for candidate in extraction.candidates:
+        assert text[candidate.start : candidate.end] == candidate.text

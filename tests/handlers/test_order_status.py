@@ -1,0 +1,138 @@
+"""order-status from free text, several orders, and questions without an order number."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from support import Ask
+
+from fulfillment.store.demo import demo_orders
+
+SEED_TEXT = "Order 748596 has been shipped"
+RAVI_ORDERS = sorted(
+    (r for r in demo_orders(dt.date.today()) if r.customer.email == "ravi.r@example.com"),
+    key=lambda r: r.placed_date,
+    reverse=True,
+)
+
+
+def texts(response: object) -> list[str]:
+    body = response.json()  # type: ignore[attr-defined]
+    return [
+        m["simpleResponse"]["responseText"]
+        for m in body["response"]["responseMessages"]
+        if "simpleResponse" in m
+    ]
+
+
+def kinds(response: object) -> list[str]:
+    body = response.json()  # type: ignore[attr-defined]
+    return [next(iter(m)) for m in body["response"]["responseMessages"]]
+
+
+def test_query_text_alone_answers_like_the_entity(ask: Ask) -> None:
+    by_entity = texts(ask("748596"))
+    by_text = texts(ask(None, text="where is my order 748596?"))
+    assert by_text == by_entity
+    assert by_text[0].startswith(SEED_TEXT)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "where is my order 748596? call me on 555-123-4567",
+        "I paid $49.99 on 03/12/2025 for order 748596, phone +1 415 555 0123",
+        "order 748596 placed 12 March 2025 at 10:30, 2 items, 49,99 €",
+    ],
+)
+def test_distractors_around_the_number_change_nothing(ask: Ask, text: str) -> None:
+    assert texts(ask(None, text=text)) == texts(ask("748596"))
+
+
+def test_a_valid_entity_wins_over_the_text(ask: Ask) -> None:
+    reply = texts(ask("748597", text="order 748596"))
+    assert reply[0].startswith("Order 748597 is out for delivery")
+
+
+def test_an_invalid_entity_gives_way_to_the_text(ask: Ask) -> None:
+    reply = texts(ask("yes", text="my order is 748596"))
+    assert reply[0].startswith(SEED_TEXT)
+
+
+def test_an_invalid_entity_without_text_is_answered_as_given(ask: Ask) -> None:
+    assert texts(ask("yes")) == [
+        "I couldn't find order YES. Please check the number and send it again."
+    ]
+
+
+def test_several_orders_in_one_message(ask: Ask) -> None:
+    reply = texts(ask(None, text="orders 748596 and 748597 and 999999"))
+    assert len(reply) == 3
+    assert reply[0].startswith("Order 748596 ")
+    assert reply[1].startswith("Order 748597 ")
+    assert reply[2].startswith("I couldn't find order 999999.")
+
+
+def test_several_orders_as_cards(ask: Ask) -> None:
+    response = ask(None, text="orders 748596 and 748597", response_type="card")
+    assert kinds(response) == ["simpleResponse", "basicCard", "simpleResponse", "basicCard"]
+
+
+def test_the_limit_of_orders_per_message(ask: Ask) -> None:
+    reply = texts(ask(None, text="orders 748596, 748597, 100001 and 100002"))
+    assert len(reply) == 3
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en-US", "You have one open order, A-10023:"),
+        ("en-GB", "You have one open order, A-10023:"),
+    ],
+)
+def test_no_number_and_one_open_order(ask: Ask, language: str, expected: str) -> None:
+    response = ask(None, uid="90817", username="mayal", language=language, text="where is it?")
+    reply = texts(response)
+    assert reply[0] == expected
+    assert reply[1].startswith("Order A-10023 is being prepared for shipping")
+    assert response.headers["content-language"] == language
+
+
+def test_no_number_and_one_open_order_as_card(ask: Ask) -> None:
+    response = ask(None, uid="90817", username="mayal", response_type="card")
+    assert kinds(response) == ["simpleResponse", "simpleResponse", "basicCard"]
+
+
+@pytest.mark.parametrize(
+    ("language", "date_pattern"),
+    [("en-US", "%a, %b {day}, %Y"), ("en-GB", "%a, {day} %b %Y")],
+)
+def test_no_number_and_several_open_orders(ask: Ask, language: str, date_pattern: str) -> None:
+    [text] = texts(ask(None, language=language, text="where's my stuff?"))
+    newest, older = RAVI_ORDERS[0], RAVI_ORDERS[1]
+
+    def written(day: dt.date) -> str:
+        return day.strftime(date_pattern.replace("{day}", str(day.day)))
+
+    assert text == (
+        "Hi Ravi! Which order do you mean? Your open orders are "
+        f"{newest.number} from {written(newest.placed_date)} "
+        "(Cotton kurta, indigo and 1 more item) and "
+        f"{older.number} from {written(older.placed_date)} (Steel water bottle)."
+    )
+
+
+def test_several_open_orders_offer_chips_where_the_type_allows(ask: Ask) -> None:
+    text_only = ask(None)
+    assert kinds(text_only) == ["simpleResponse"]
+    card = ask(None, response_type="card")
+    assert kinds(card) == ["simpleResponse", "suggestions"]
+    chips = card.json()["response"]["responseMessages"][1]["suggestions"]
+    assert [chip["title"] for chip in chips] == [r.number for r in RAVI_ORDERS]
+
+
+@pytest.mark.parametrize("language", ["en-US", "en-AU"])
+def test_no_number_and_no_open_order(ask: Ask, language: str) -> None:
+    reply = texts(ask(None, uid="33001", username="jweber", language=language, text="hallo?"))
+    assert reply == ["Hi Ravi! Which order should I check? Please send me the order number."]
