@@ -14,6 +14,7 @@ from fulfillment.phrasing import Phrasebook
 from fulfillment.reply import MAX_BUBBLE
 from fulfillment.services import build_services
 from fulfillment.settings import PROJECT_ROOT, Settings
+from fulfillment.templates import placeholders
 
 TRANSLATIONS = load_translations(PROJECT_ROOT / "locales")
 
@@ -37,15 +38,15 @@ def test_every_reply_and_phrase_renders(path: Path, locale: str) -> None:
             assert "{" not in book.phrase(key, values)
 
 
+# Values an order or an asker may lack: the plainest variant of a reply must not need them.
+OPTIONAL = {"carrier", "tracking_number", "expected_date", "delivered_date", "total", "first_name"}
+
+
 @pytest.mark.parametrize("path", INTENT_FILES, ids=lambda p: p.name)
-def test_the_last_variant_needs_only_what_every_situation_has(path: Path) -> None:
+def test_the_last_variant_needs_nothing_optional(path: Path) -> None:
     spec = load_intent(path)
-    book = Phrasebook(spec, "en_US", TRANSLATIONS["en_US"])
-    always_known = {"order_id": "748596"}
     for key, reply in spec.replies.items():
-        assert book.reply(
-            key, always_known | dict.fromkeys(spec.placeholders.keys() - {"order_id"})
-        ) == (reply.variants[-1].replace("{order_id}", "748596"))
+        assert not placeholders(reply.variants[-1]) & OPTIONAL, key
 
 
 @pytest.mark.parametrize(
