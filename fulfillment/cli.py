@@ -34,8 +34,15 @@ def serve(host: str, port: int | None) -> None:
     """Run the webhook server."""
     import uvicorn
 
+    from fulfillment.services import load_configuration
+
     if port is None:
         port = int(os.environ.get("PORT") or 8000)
+    try:
+        # A mistake in intents/ or locales/ is told plainly, not as a server traceback.
+        load_configuration(Settings())
+    except ConfigurationError as exc:
+        raise click.ClickException(str(exc)) from None
     # The start-up banner's curl example reads the port from here, as under a Procfile.
     os.environ["PORT"] = str(port)
     uvicorn.run(

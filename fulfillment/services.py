@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gettext
 from dataclasses import dataclass
 
 from fulfillment.auth import Credentials, load_credentials
@@ -41,7 +42,10 @@ def open_store(settings: Settings) -> SQLiteOrderStore:
     return store
 
 
-def build_services(settings: Settings) -> Services:
+def load_configuration(
+    settings: Settings,
+) -> tuple[dict[str, IntentSpec], dict[str, gettext.NullTranslations]]:
+    """The designers' and translators' files, checked; ConfigurationError names what is wrong."""
     intents = load_intents(settings.intents_dir)
     for interest_type, (replies, phrases) in REQUIREMENTS.items():
         path = settings.intents_dir / f"{interest_type}.yaml"
@@ -53,7 +57,11 @@ def build_services(settings: Settings) -> Services:
         raise ConfigurationError(
             f"{settings.intents_dir}: no handler for interest type(s) {', '.join(unhandled)}"
         )
-    translations = load_translations(settings.locales_dir)
+    return intents, load_translations(settings.locales_dir)
+
+
+def build_services(settings: Settings) -> Services:
+    intents, translations = load_configuration(settings)
     try:
         resolver = LocaleResolver(translations, settings.default_locale)
     except ValueError as exc:

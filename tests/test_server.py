@@ -15,6 +15,7 @@ import pytest
 from support import seed_example
 
 from fulfillment.app import SEED_PATH
+from fulfillment.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.server
 
@@ -117,3 +118,19 @@ def test_port_comes_from_the_environment(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=15)
+
+
+def test_a_broken_intent_file_stops_the_server_with_a_plain_message(tmp_path: Path) -> None:
+    intents = tmp_path / "intents"
+    intents.mkdir()
+    source = (PROJECT_ROOT / "intents" / "order-status.yaml").read_text(encoding="utf-8")
+    (intents / "order-status.yaml").write_text(
+        source.replace(r"pattern: '#\d{4,8}'", r"pattern: '#[0-9'"), encoding="utf-8"
+    )
+    process = start(
+        tmp_path, ["serve", "--port", str(free_port())], {"FULFILLMENT_INTENTS_DIR": str(intents)}
+    )
+    assert process.wait(timeout=60) == 1
+    output = (tmp_path / "server.log").read_text()
+    assert "order-status.yaml: extraction.formats.1.pattern" in output
+    assert "Traceback" not in output
