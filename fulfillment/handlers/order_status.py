@@ -19,6 +19,9 @@ from fulfillment.reply import (
 from fulfillment.store.base import Order, OrderStatus, normalize_order_number
 from fulfillment.turn import ResponseType, Turn
 
+# Up to this many different products are named in a reply; beyond, only counted.
+MAX_LISTED_ITEMS = 3
+
 REQUIRED_REPLIES = {status.value for status in OrderStatus} | {
     "not_found",
     "ask_order_number",
@@ -27,6 +30,8 @@ REQUIRED_REPLIES = {status.value for status in OrderStatus} | {
 }
 REQUIRED_PHRASES = {f"status.{status.value}" for status in OrderStatus} | {
     "item_count",
+    "item_list",
+    "card.total",
     "order_summary",
     "items_summary",
     "card.title",
@@ -58,7 +63,10 @@ def order_values(order: Order, book: Phrasebook) -> dict[str, object]:
 
 def status_text(order: Order, book: Phrasebook) -> str:
     text = book.reply(order.status.value, order_values(order, book))
-    if order.items:
+    if 0 < len(order.items) <= MAX_LISTED_ITEMS:
+        names = book.join_list([item.name for item in order.items])
+        text = f"{text} {book.plural('item_list', order.item_count, {'items': names})}"
+    elif order.items:
         text = f"{text} {book.plural('item_count', order.item_count)}"
     return fit_bubble(text)
 
@@ -68,6 +76,8 @@ def order_card(order: Order, book: Phrasebook) -> CardMessage:
         book.phrase("card.item_line", {"quantity": item.quantity, "item_name": item.name})
         for item in order.items[:10]
     ]
+    if order.total is not None:
+        lines.append(book.phrase("card.total", {"total": book.money(order.total, order.currency)}))
     pictured = next((item for item in order.items if item.image_url), None)
     image = None
     if pictured and pictured.image_url:

@@ -157,3 +157,25 @@ def test_a_bad_regex_stops_start_up_naming_file_and_entry(tmp_path: Path) -> Non
     assert str(tmp_path / "order-status.yaml") in message
     assert "extraction.formats.1.pattern" in message
     assert "not a valid regular expression" in message
+
+
+def test_up_to_three_products_are_named_and_more_are_counted() -> None:
+    from fulfillment.handlers.order_status import status_text
+    from fulfillment.i18n.catalogs import load_translations
+    from fulfillment.intents import load_intent
+    from fulfillment.phrasing import Phrasebook
+    from fulfillment.store.base import Item, Order, OrderStatus
+
+    spec = load_intent(PROJECT_ROOT / "intents" / "order-status.yaml")
+    book = Phrasebook(spec, "en_US", load_translations(PROJECT_ROOT / "locales")["en_US"])
+
+    def order(*names: str) -> Order:
+        items = tuple(Item(name, 1) for name in names)
+        return Order("100001", OrderStatus.PLACED, dt.date(2026, 3, 12), items=items)
+
+    assert status_text(order("Mug"), book).endswith("It contains 1 item: Mug.")
+    assert status_text(order("Mug", "Tea", "Pot"), book).endswith(
+        "It contains 3 items: Mug, Tea, and Pot."
+    )
+    assert status_text(order("Mug", "Tea", "Pot", "Cup"), book).endswith("It contains 4 items.")
+    assert "It contains" not in status_text(order(), book)
