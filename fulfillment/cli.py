@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from fulfillment.errors import ConfigurationError, ServiceError
+from fulfillment.i18n.commands import catalogs
 from fulfillment.settings import Settings
 
 if TYPE_CHECKING:
@@ -20,6 +21,9 @@ if TYPE_CHECKING:
 @click.group()
 def main() -> None:
     """Order-status fulfillment service for chatbots."""
+
+
+main.add_command(catalogs)
 
 
 @main.command()

@@ -83,7 +83,8 @@ def test_try_marks_numbers_and_explains(tmp_path: Path) -> None:
     assert "TAKEN   '748596'" in output
     assert "DROPPED '123456' (shop number): follows phone cue 'Tel.'" in output
     assert '"basicCard"' in output
-    assert "Order 748596 has been shipped" in output
+    assert "Ihre Bestellung 748596 wurde" in output  # answered in German now
+    assert "reply (de):" in output
 
 
 def test_try_as_json(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from fulfillment.i18n.locales import LocaleResolver, bcp47, parse_language_code
 
-SERVED = ["en_US", "en_GB", "en_AU"]
+SERVED = ["en_US", "en_GB", "en_AU", "de", "es", "fr", "pt_BR", "hi"]
 
 
 @pytest.fixture
@@ -29,8 +29,22 @@ def resolver() -> LocaleResolver:
         ("en-AU-u-ca-gregory", "en_AU"),
         ("en-GB-x-private", "en_GB"),
         ("en-CA", "en_US"),
-        ("de-DE", "en_US"),
-        ("fr", "en_US"),
+        ("en-IN", "en_GB"),  # CLDR: Indian English is a child of en_001, like en_GB
+        ("en-NZ", "en_GB"),
+        ("de-DE", "de"),
+        ("de-AT", "de"),
+        ("DE_ch", "de"),
+        ("es-MX", "es"),
+        ("es-419", "es"),
+        ("pt", "pt_BR"),
+        ("pt-PT", "pt_BR"),
+        ("pt-br", "pt_BR"),
+        ("fr", "fr"),
+        ("fr-CA", "fr"),
+        ("hi-IN", "hi"),
+        ("it-IT", "en_US"),
+        ("xx-YY", "en_US"),
+        ("../../etc", "en_US"),
         ("", "en_US"),
         (None, "en_US"),
         ("not a language", "en_US"),
@@ -52,7 +66,13 @@ def test_default_must_be_served() -> None:
 
 
 def test_default_is_configurable() -> None:
-    assert LocaleResolver(SERVED, "en_GB").resolve("fr-FR") == "en_GB"
+    assert LocaleResolver(SERVED, "en_GB").resolve("it-IT") == "en_GB"
+
+
+def test_only_served_locales_are_chosen() -> None:
+    english_only = LocaleResolver(["en_US", "en_AU"], "en_US")
+    assert english_only.resolve("en-IN") == "en_AU"  # the only en_001 relative served
+    assert english_only.resolve("de-AT") == "en_US"
 
 
 def test_cache_is_bounded(resolver: LocaleResolver) -> None:
