@@ -15,9 +15,10 @@ from babel.numbers import format_currency
 from fulfillment.intents import IntentSpec
 from fulfillment.templates import fill, placeholders
 
-# Weekday, day, short month and year: unambiguous, and written differently in en_US
-# ("Wed, Mar 12, 2025"), en_GB ("Wed, 12 Mar 2025") and en_AU ("Wed 12 Mar 2025").
-DATE_SKELETON = "yMMMEd"
+# Weekday, day, month and year: unambiguous, and written differently in en_US
+# ("Wed, March 12, 2025"), en_GB ("Wednesday, 12 March 2025") and en_AU ("Wednesday 12
+# March 2025"). The month is spelled out: "mar" is March and Tuesday in Spanish.
+DATE_SKELETON = "yMMMMEEEEd"
 
 
 class Phrasebook:

@@ -7,11 +7,13 @@ import re
 from pathlib import Path
 
 import pytest
+from babel.dates import format_skeleton
 from starlette.testclient import TestClient
 from support import API_KEY, LOCALES, Ask, build_request, seed_example, seed_example_text
 
 from fulfillment.adapters.seed import OrderStatusResponse
 from fulfillment.app import SEED_PATH, create_app
+from fulfillment.phrasing import DATE_SKELETON
 from fulfillment.settings import Settings
 from fulfillment.store.base import OrderStatus
 from fulfillment.store.demo import RAM, demo_orders
@@ -176,11 +178,14 @@ def test_cancelled_and_expected_date_read_differently_per_english(ask: Ask) -> N
     expected = next(r.expected_date for r in demo_orders(dt.date.today()) if r.number == shipped)
     assert expected is not None
     replies = {code: text(shipped, code) for code in ("en-US", "en-GB", "en-UK", "en-AU")}
-    month = expected.strftime("%b")
+    month = expected.strftime("%B")
+    # Each as Babel writes the locale's dates, checked loosely by hand as well.
+    for code, locale in (("en-US", "en_US"), ("en-GB", "en_GB"), ("en-AU", "en_AU")):
+        assert format_skeleton(DATE_SKELETON, expected, locale=locale) in replies[code]
     assert f"{month} {expected.day}, {expected.year}" in replies["en-US"]
     assert f", {expected.day} {month} {expected.year}" in replies["en-GB"]
     assert replies["en-UK"] == replies["en-GB"]
-    assert f"{expected.strftime('%a')} {expected.day} {month} {expected.year}" in replies["en-AU"]
+    assert f"{expected.strftime('%A')} {expected.day} {month} {expected.year}" in replies["en-AU"]
     assert len({replies["en-US"], replies["en-GB"], replies["en-AU"]}) == 3
 
 

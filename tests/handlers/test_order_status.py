@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from babel.dates import format_skeleton
 from starlette.testclient import TestClient
 from support import API_KEY, Ask
 
@@ -14,7 +15,7 @@ from fulfillment.errors import ConfigurationError
 from fulfillment.handlers.order_status import status_text
 from fulfillment.i18n.catalogs import load_translations
 from fulfillment.intents import load_intent
-from fulfillment.phrasing import Phrasebook
+from fulfillment.phrasing import DATE_SKELETON, Phrasebook
 from fulfillment.settings import PROJECT_ROOT, Settings
 from fulfillment.store.base import Item, Order, OrderStatus
 from fulfillment.store.demo import demo_orders
@@ -128,7 +129,7 @@ def test_no_number_and_several_open_orders(ask: Ask) -> None:
     newest, older = RAVI_ORDERS[0], RAVI_ORDERS[1]
 
     def written(day: dt.date) -> str:
-        return day.strftime(f"%a, %b {day.day}, %Y")
+        return str(format_skeleton(DATE_SKELETON, day, locale="en_US"))
 
     assert text == (
         "Hi Ravi! Which order do you mean? Your open orders are "
