@@ -13,16 +13,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from fulfillment.adapters import seed
-from fulfillment.body import parse_model, read_body
-from fulfillment.dispatch import dispatch
+from fulfillment import webhooks
 from fulfillment.errors import EXCEPTION_HANDLERS, NotReady
-from fulfillment.i18n.locales import bcp47
 from fulfillment.openapi import openapi_document
-from fulfillment.services import Services, build_services
+from fulfillment.services import build_services
 from fulfillment.settings import Settings
+from fulfillment.webhooks import CX_PATH, ES_PATH, RASA_PATH, SEED_PATH, services_of
 
-SEED_PATH = "/api/rest/v1/ecom/integrations/getOrderStatus"
+__all__ = ["SEED_PATH", "create_app"]
+
 
 EXAMPLE_REQUEST = {
     "conversationRequest": {
@@ -37,32 +36,12 @@ EXAMPLE_REQUEST = {
 }
 
 
-def _services(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
-
-
-async def get_order_status(request: Request) -> Response:
-    services = _services(request)
-    services.credentials.check(request)
-    body = await read_body(request, services.settings.max_body_bytes)
-    payload = parse_model(body, seed.OrderStatusRequest)
-    turn = seed.to_turn(payload, services.resolver.resolve(payload.languageCode))
-    reply = await dispatch(services, turn, "queryInfo.interestType")
-    answer = seed.from_reply(reply, turn.response_type)
-    return Response(
-        answer.model_dump_json(exclude_none=True),
-        media_type="application/json",
-        headers={"Content-Language": bcp47(reply.locale)},
-    )
-
-
 async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
 async def readyz(request: Request) -> Response:
-    if not await _services(request).store.ping():
+    if not await services_of(request).store.ping():
         raise NotReady("The order store does not answer.", {"store": "down"})
     return JSONResponse({"status": "ready", "checks": {"store": "ok"}})
 
@@ -100,7 +79,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await services.store.close()
 
     routes = [
-        Route(SEED_PATH, get_order_status, methods=["POST"]),
+        Route(SEED_PATH, webhooks.get_order_status, methods=["POST"]),
+        Route(ES_PATH, webhooks.dialogflow_es_webhook, methods=["POST"]),
+        Route(CX_PATH, webhooks.dialogflow_cx_webhook, methods=["POST"]),
+        Route(RASA_PATH, webhooks.rasa_webhook, methods=["POST"]),
+        Route("/health", webhooks.rasa_health, methods=["GET"]),
+        Route("/actions", webhooks.rasa_actions, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),

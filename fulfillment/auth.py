@@ -40,10 +40,16 @@ class Credentials:
             found |= hmac.compare_digest(presented, digest)
         return found
 
-    def check(self, request: Request) -> None:
-        """Raise Unauthorized unless the request carries a valid credential."""
+    def check(self, request: Request, query_token: bool = False) -> None:
+        """Raise Unauthorized unless the request carries a valid credential.
+
+        `query_token` also accepts `?token=<key>`, which is how Rasa's endpoints.yml sends
+        the `token` of an action endpoint.
+        """
         header = request.headers.get("authorization")
         api_key = request.headers.get("x-api-key")
+        if query_token and header is None and api_key is None and "token" in request.query_params:
+            api_key = request.query_params["token"]
         if header is None and api_key is None:
             raise _unauthorized(
                 "Credentials required: send 'Authorization: Bearer <key>', "

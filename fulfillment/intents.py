@@ -56,6 +56,20 @@ class PhraseSpec(_Strict):
         return [t for t in (self.text, self.one, self.other) if t is not None]
 
 
+class PlatformNames(_Strict):
+    """How each platform names this intent and its order-number parameter."""
+
+    dialogflow_intents: list[str] = Field(
+        default_factory=list, description="Dialogflow ES intent display names (or actions)."
+    )
+    cx_tags: list[str] = Field(default_factory=list, description="Dialogflow CX webhook tags.")
+    rasa_actions: list[str] = Field(default_factory=list, description="Rasa custom action names.")
+    order_parameters: list[str] = Field(
+        default_factory=list,
+        description="Parameter, slot and entity names that carry the order number.",
+    )
+
+
 class IntentSpec(_Strict):
     interest_type: str = Field(pattern=r"^[a-z][a-z0-9-]{0,62}$")
     description: str | None = None
@@ -67,6 +81,7 @@ class IntentSpec(_Strict):
     extraction: ExtractionSpec | None = Field(
         default=None, description="How to find this intent's order numbers in free text."
     )
+    platforms: PlatformNames = Field(default_factory=PlatformNames)
     tests: list[PhraseTest] = Field(
         default_factory=list, description="Phrases and the order numbers to find in them."
     )

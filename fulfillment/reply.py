@@ -72,3 +72,7 @@ Message = TextMessage | CardMessage | MediaMessage | SuggestionsMessage
 class Reply:
     locale: str
     messages: list[Message] = field(default_factory=list)
+    # What platforms keep in their conversation state: the order numbers answered, and
+    # whether the reply asks the customer for one (so the next turn is read as the answer).
+    order_ids: list[str] = field(default_factory=list)
+    awaits_order_number: bool = False

@@ -19,6 +19,29 @@ from fulfillment.store.demo import demo_orders
 from fulfillment.store.sqlite import SQLiteOrderStore
 
 
+@dataclass(frozen=True)
+class PlatformRoutes:
+    """Which interestType each platform's intent, tag or action name reaches."""
+
+    dialogflow_intents: dict[str, str]  # lower-cased display name or action -> interest type
+    cx_tags: dict[str, str]
+    rasa_actions: dict[str, str]
+    order_parameters: dict[str, list[str]]  # interest type -> parameter names
+
+    @classmethod
+    def from_intents(cls, intents: dict[str, IntentSpec]) -> PlatformRoutes:
+        return cls(
+            dialogflow_intents={
+                name.lower(): it
+                for it, s in intents.items()
+                for name in s.platforms.dialogflow_intents
+            },
+            cx_tags={tag: it for it, s in intents.items() for tag in s.platforms.cx_tags},
+            rasa_actions={a: it for it, s in intents.items() for a in s.platforms.rasa_actions},
+            order_parameters={it: s.platforms.order_parameters for it, s in intents.items()},
+        )
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -29,6 +52,7 @@ class Services:
     resolver: LocaleResolver
     phrasebooks: dict[tuple[str, str], Phrasebook]
     extractors: dict[str, Extractor]
+    platforms: PlatformRoutes
 
     @property
     def interest_types(self) -> list[str]:
@@ -88,4 +112,5 @@ def build_services(settings: Settings) -> Services:
         resolver=resolver,
         phrasebooks=phrasebooks,
         extractors=extractors,
+        platforms=PlatformRoutes.from_intents(intents),
     )

@@ -162,15 +162,18 @@ async def without_number(turn: Turn, context: HandlerContext, reply: Reply) -> R
             TextMessage(fit_bubble(book.reply("only_open_order", {"order_id": order.number})))
         )
         reply.messages.extend(order_messages(order, book, turn.response_type))
+        reply.order_ids.append(order.number)
     elif open_orders:
         summaries = book.join_list([order_summary(order, book) for order in open_orders])
         values = {"orders": summaries, "first_name": turn.asker.first_name}
         reply.messages.append(TextMessage(fit_bubble(book.reply("which_order", values))))
+        reply.awaits_order_number = True
         if turn.response_type is not ResponseType.TEXT:
             reply.messages.append(SuggestionsMessage(tuple(o.number for o in open_orders)))
     else:
         values = {"first_name": turn.asker.first_name}
         reply.messages.append(TextMessage(fit_bubble(book.reply("ask_order_number", values))))
+        reply.awaits_order_number = True
     return reply
 
 
@@ -188,4 +191,5 @@ async def handle(turn: Turn, context: HandlerContext) -> Reply:
             reply.messages.append(TextMessage(fit_bubble(text)))
         else:
             reply.messages.extend(order_messages(order, book, turn.response_type))
+            reply.order_ids.append(order.number)
     return reply

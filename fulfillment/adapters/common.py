@@ -1,0 +1,43 @@
+"""Small translations every platform adapter needs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from fulfillment.reply import CardMessage, MediaMessage, Reply, SuggestionsMessage, TextMessage
+
+
+def parameter_values(parameters: Mapping[str, Any], names: Iterable[str]) -> list[str]:
+    """Order numbers from platform parameters: strings, numbers, lists, or {original, resolved}.
+
+    Dialogflow sends "" for an unfilled parameter and lists for list parameters; numbers come
+    as floats (748596.0) from some NLU entity types.
+    """
+    found: list[str] = []
+    for name in names:
+        value = parameters.get(name)
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, Mapping):
+                item = item.get("resolvedValue", item.get("original", item.get("value")))
+            if isinstance(item, float) and item.is_integer():
+                item = int(item)
+            if isinstance(item, int | str) and not isinstance(item, bool) and str(item).strip():
+                found.append(str(item).strip())
+    return found
+
+
+def texts(reply: Reply) -> list[str]:
+    return [m.text for m in reply.messages if isinstance(m, TextMessage)]
+
+
+def cards(reply: Reply) -> list[CardMessage]:
+    return [m for m in reply.messages if isinstance(m, CardMessage)]
+
+
+def media(reply: Reply) -> list[MediaMessage]:
+    return [m for m in reply.messages if isinstance(m, MediaMessage)]
+
+
+def chips(reply: Reply) -> list[str]:
+    return [chip for m in reply.messages if isinstance(m, SuggestionsMessage) for chip in m.chips]

@@ -1,0 +1,148 @@
+"""One endpoint per wire format: authenticate, parse, translate, dispatch, translate back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from fulfillment.adapters import dialogflow_cx, dialogflow_es, rasa, seed
+from fulfillment.body import parse_model, read_body
+from fulfillment.dispatch import dispatch
+from fulfillment.errors import UnknownInterestType
+from fulfillment.i18n.locales import bcp47
+from fulfillment.reply import Reply
+from fulfillment.services import Services
+from fulfillment.turn import ResponseType
+
+SEED_PATH = "/api/rest/v1/ecom/integrations/getOrderStatus"
+ES_PATH = "/dialogflow/es"
+CX_PATH = "/dialogflow/cx"
+RASA_PATH = "/webhook"
+
+
+def services_of(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+def _answer(model: BaseModel, reply: Reply) -> Response:
+    return Response(
+        model.model_dump_json(exclude_none=True),
+        media_type="application/json",
+        headers={"Content-Language": bcp47(reply.locale)},
+    )
+
+
+def _response_type(value: Any, default: ResponseType) -> ResponseType:
+    """A platform payload may ask for a response type; anything else gets the default."""
+    try:
+        return ResponseType(str(value).lower()) if value else default
+    except ValueError:
+        return default
+
+
+async def get_order_status(request: Request) -> Response:
+    services = services_of(request)
+    services.credentials.check(request)
+    payload = parse_model(
+        await read_body(request, services.settings.max_body_bytes), seed.OrderStatusRequest
+    )
+    turn = seed.to_turn(payload, services.resolver.resolve(payload.languageCode))
+    reply = await dispatch(services, turn, "queryInfo.interestType")
+    return _answer(seed.from_reply(reply, turn.response_type), reply)
+
+
+async def dialogflow_es_webhook(request: Request) -> Response:
+    services = services_of(request)
+    services.credentials.check(request)
+    payload = parse_model(
+        await read_body(request, services.settings.max_body_bytes), dialogflow_es.WebhookRequest
+    )
+    result = payload.queryResult
+    routes = services.platforms.dialogflow_intents
+    names = [result.intent.displayName if result.intent else None, result.action]
+    interest_type = next((routes[n.lower()] for n in names if n and n.lower() in routes), None)
+    waiting = dialogflow_es.awaiting(payload)
+    if interest_type is None and waiting is not None:
+        # The bot asked for an order number last turn: whatever matched, this is the answer.
+        interest_type = str(waiting.parameters.get("interestType") or "")
+    if not interest_type:
+        raise UnknownInterestType(
+            f"No interest type for the intent {names[0] or names[1]!r}.",
+            {"field": "queryResult.intent.displayName", "known": sorted(routes)},
+        )
+    rtype = _response_type(
+        payload.originalDetectIntentRequest.payload.get("responseType"), ResponseType.CARD
+    )
+    turn = dialogflow_es.to_turn(
+        payload,
+        interest_type,
+        services.resolver.resolve(result.languageCode),
+        services.platforms.order_parameters.get(interest_type, []),
+        rtype,
+    )
+    reply = await dispatch(services, turn, "queryResult.intent.displayName")
+    return _answer(dialogflow_es.from_reply(reply, payload, interest_type), reply)
+
+
+async def dialogflow_cx_webhook(request: Request) -> Response:
+    services = services_of(request)
+    services.credentials.check(request)
+    payload = parse_model(
+        await read_body(request, services.settings.max_body_bytes), dialogflow_cx.WebhookRequest
+    )
+    tag = payload.fulfillmentInfo.tag or ""
+    interest_type = services.platforms.cx_tags.get(tag)
+    if interest_type is None:
+        raise UnknownInterestType(
+            f"No interest type for the webhook tag {tag!r}.",
+            {"field": "fulfillmentInfo.tag", "known": sorted(services.platforms.cx_tags)},
+        )
+    parameters = services.platforms.order_parameters.get(interest_type, [])
+    rtype = _response_type(payload.payload.get("responseType"), ResponseType.CARD)
+    turn = dialogflow_cx.to_turn(
+        payload, interest_type, services.resolver.resolve(payload.languageCode), parameters, rtype
+    )
+    reply = await dispatch(services, turn, "fulfillmentInfo.tag")
+    return _answer(dialogflow_cx.from_reply(reply, payload, parameters), reply)
+
+
+async def rasa_webhook(request: Request) -> Response:
+    services = services_of(request)
+    services.credentials.check(request, query_token=True)
+    call = parse_model(await read_body(request, services.settings.max_body_bytes), rasa.ActionCall)
+    interest_type = services.platforms.rasa_actions.get(call.next_action)
+    if interest_type is None:
+        # rasa-sdk's own answer to an action it does not know.
+        return JSONResponse(
+            {
+                "error": f"No registered action found for name '{call.next_action}'.",
+                "action_name": call.next_action,
+            },
+            status_code=404,
+        )
+    rtype = _response_type(
+        call.tracker.latest_message.metadata.get("responseType"), ResponseType.TEXT
+    )
+    turn = rasa.to_turn(
+        call,
+        interest_type,
+        services.resolver.resolve(rasa.language_code(call)),
+        services.platforms.order_parameters.get(interest_type, []),
+        rtype,
+    )
+    reply = await dispatch(services, turn, "next_action")
+    return _answer(rasa.from_reply(reply), reply)
+
+
+async def rasa_health(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def rasa_actions(request: Request) -> Response:
+    return JSONResponse(
+        [{"name": name} for name in sorted(services_of(request).platforms.rasa_actions)]
+    )
