@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import httpx2
 import pytest
-from support import seed_example
+from support import DATA, seed_example
 
 from fulfillment.app import SEED_PATH
 from fulfillment.settings import PROJECT_ROOT
@@ -134,3 +135,33 @@ def test_a_broken_intent_file_stops_the_server_with_a_plain_message(tmp_path: Pa
     output = (tmp_path / "server.log").read_text()
     assert "order-status.yaml: extraction.formats.1.pattern" in output
     assert "Traceback" not in output
+
+
+def test_rasa_calls_a_running_server_as_its_action_endpoint(tmp_path: Path) -> None:
+    """What rasa sends to `action_endpoint: {url: http://host:5055/webhook, token: ...}`."""
+    port = free_port()
+    process = start(
+        tmp_path, ["serve", "--port", str(port)], {"FULFILLMENT_API_KEYS": "rasa-key-1"}
+    )
+    base = f"http://127.0.0.1:{port}"
+    call = json.loads((DATA / "platforms" / "rasa.json").read_text(encoding="utf-8"))
+    try:
+        wait_until_up(process, base)
+        assert httpx2.get(f"{base}/health").json() == {"status": "ok"}
+        assert httpx2.get(f"{base}/actions").json() == [{"name": "action_order_status"}]
+        response = httpx2.post(f"{base}/webhook?token=rasa-key-1", json=call)
+        assert response.status_code == 200
+        body = response.json()
+        assert set(body) == {"events", "responses"}
+        assert body["events"] == [
+            {"event": "slot", "timestamp": None, "name": "order_id", "value": "748596"}
+        ]
+        assert body["responses"][0]["text"].startswith("Order 748596 has been shipped")
+        unknown = httpx2.post(
+            f"{base}/webhook?token=rasa-key-1", json={**call, "next_action": "action_nope"}
+        )
+        assert unknown.status_code == 404
+        assert unknown.json()["action_name"] == "action_nope"
+    finally:
+        process.terminate()
+        process.wait(timeout=15)

@@ -62,7 +62,7 @@ class WebhookResponse(BaseModel):
 
     fulfillmentText: str
     fulfillmentMessages: list[dict[str, Any]]
-    outputContexts: list[dict[str, Any]] = Field(default_factory=list)
+    outputContexts: list[dict[str, Any]] | None = None
     payload: dict[str, Any] | None = None
     source: str = "order-status-fulfillment"
 
@@ -238,7 +238,7 @@ def from_reply(reply: Reply, request: WebhookRequest, interest_type: str) -> Web
     response = WebhookResponse(
         fulfillmentText="\n".join(texts(reply)),
         fulfillmentMessages=_messages(reply),
-        outputContexts=contexts,
+        outputContexts=contexts or None,
         payload=_google(reply) if is_google(request) else None,
     )
     if len(response.model_dump_json(exclude_none=True)) > MAX_RESPONSE_BYTES:
