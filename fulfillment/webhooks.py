@@ -59,7 +59,8 @@ async def dialogflow_es_webhook(request: Request) -> Response:
     services = services_of(request)
     services.credentials.check(request)
     payload = parse_model(
-        await read_body(request, services.settings.max_body_bytes), dialogflow_es.WebhookRequest
+        await read_body(request, services.settings.max_body_bytes),
+        dialogflow_es.DialogflowEsRequest,
     )
     result = payload.queryResult
     routes = services.platforms.dialogflow_intents
@@ -92,7 +93,8 @@ async def dialogflow_cx_webhook(request: Request) -> Response:
     services = services_of(request)
     services.credentials.check(request)
     payload = parse_model(
-        await read_body(request, services.settings.max_body_bytes), dialogflow_cx.WebhookRequest
+        await read_body(request, services.settings.max_body_bytes),
+        dialogflow_cx.DialogflowCxRequest,
     )
     tag = payload.fulfillmentInfo.tag or ""
     interest_type = services.platforms.cx_tags.get(tag)
@@ -113,17 +115,13 @@ async def dialogflow_cx_webhook(request: Request) -> Response:
 async def rasa_webhook(request: Request) -> Response:
     services = services_of(request)
     services.credentials.check(request, query_token=True)
-    call = parse_model(await read_body(request, services.settings.max_body_bytes), rasa.ActionCall)
+    call = parse_model(
+        await read_body(request, services.settings.max_body_bytes), rasa.RasaActionCall
+    )
     interest_type = services.platforms.rasa_actions.get(call.next_action)
     if interest_type is None:
         # rasa-sdk's own answer to an action it does not know.
-        return JSONResponse(
-            {
-                "error": f"No registered action found for name '{call.next_action}'.",
-                "action_name": call.next_action,
-            },
-            status_code=404,
-        )
+        return JSONResponse(rasa.action_not_found(call.next_action).model_dump(), status_code=404)
     rtype = _response_type(
         call.tracker.latest_message.metadata.get("responseType"), ResponseType.TEXT
     )

@@ -63,3 +63,29 @@ def test_every_reference_in_the_document_resolves(client: TestClient) -> None:
     for ref in refs(document):
         assert ref.startswith("#/components/schemas/")
         assert ref.rsplit("/", 1)[1] in schemas
+
+
+def test_every_platform_endpoint_is_documented_with_a_real_example(client: TestClient) -> None:
+    from fulfillment.adapters import dialogflow_cx, dialogflow_es, rasa, seed
+    from fulfillment.webhooks import CX_PATH, ES_PATH, RASA_PATH
+
+    document = client.get("/openapi.json").json()
+    models = {
+        SEED_PATH: (seed.OrderStatusRequest, seed.OrderStatusResponse),
+        ES_PATH: (dialogflow_es.DialogflowEsRequest, dialogflow_es.DialogflowEsResponse),
+        CX_PATH: (dialogflow_cx.DialogflowCxRequest, dialogflow_cx.DialogflowCxResponse),
+        RASA_PATH: (rasa.RasaActionCall, rasa.RasaActionResult),
+    }
+    headers = {"Authorization": "Bearer test-key-0123456789"}
+    for path, (request_model, response_model) in models.items():
+        operation = document["paths"][path]["post"]
+        example = operation["requestBody"]["content"]["application/json"]["example"]
+        answer = operation["responses"]["200"]["content"]["application/json"]["example"]
+        request_model.model_validate(example)
+        response_model.model_validate(answer)
+        # The example is real: posting it gets an answer of the documented shape.
+        live = client.post(path, json=example, headers=headers)
+        assert live.status_code == 200
+        assert set(live.json()) == set(answer)
+    assert "404" in document["paths"][RASA_PATH]["post"]["responses"]
+    assert {"/health", "/actions"} <= set(document["paths"])

@@ -1,4 +1,4 @@
-"""Dialogflow CX (v3) WebhookRequest and WebhookResponse."""
+"""Dialogflow CX (v3) DialogflowCxRequest and DialogflowCxResponse."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ class SessionInfo(_In):
     parameters: dict[str, Any] = Field(default_factory=dict)
 
 
-class WebhookRequest(_In):
+class DialogflowCxRequest(_In):
     detectIntentResponseId: str | None = None
     text: str | None = Field(default=None, max_length=2000)
     transcript: str | None = Field(default=None, max_length=2000)
@@ -61,13 +61,13 @@ class WebhookRequest(_In):
     payload: dict[str, Any] = Field(default_factory=dict)
 
 
-class WebhookResponse(BaseModel):
+class DialogflowCxResponse(BaseModel):
     fulfillmentResponse: dict[str, Any]
     sessionInfo: dict[str, Any] | None = None
     pageInfo: dict[str, Any] | None = None
 
 
-def asker(request: WebhookRequest) -> Asker:
+def asker(request: DialogflowCxRequest) -> Asker:
     """Who is asking: the end-user payload the integration sends, else trusted session values.
 
     Dialogflow Messenger and custom front ends pass `queryParams.payload` (here `payload`);
@@ -96,7 +96,7 @@ def asker(request: WebhookRequest) -> Asker:
     return Asker(uid=session.rsplit("/", 1)[-1], channel="DIALOGFLOW_CX")
 
 
-def order_parameter(request: WebhookRequest, names: list[str]) -> str:
+def order_parameter(request: DialogflowCxRequest, names: list[str]) -> str:
     """The form parameter that holds the order number on the current page, if any."""
     if request.pageInfo and request.pageInfo.formInfo:
         for info in request.pageInfo.formInfo.parameterInfo:
@@ -109,7 +109,7 @@ def order_parameter(request: WebhookRequest, names: list[str]) -> str:
 
 
 def to_turn(
-    request: WebhookRequest,
+    request: DialogflowCxRequest,
     interest_type: str,
     locale: str,
     order_parameters: list[str],
@@ -158,14 +158,14 @@ def _rich_content(reply: Reply) -> list[list[dict[str, Any]]]:
 
 
 def from_reply(
-    reply: Reply, request: WebhookRequest, order_parameters: list[str]
-) -> WebhookResponse:
+    reply: Reply, request: DialogflowCxRequest, order_parameters: list[str]
+) -> DialogflowCxResponse:
     messages: list[dict[str, Any]] = [{"text": {"text": [text]}} for text in texts(reply)]
     rich = _rich_content(reply)
     if rich:
         messages.append({"payload": {"richContent": rich}})
     parameter = order_parameter(request, order_parameters)
-    response = WebhookResponse(fulfillmentResponse={"messages": messages})
+    response = DialogflowCxResponse(fulfillmentResponse={"messages": messages})
     if reply.order_ids:
         response.sessionInfo = {"parameters": {parameter: reply.order_ids[0]}}
     elif reply.awaits_order_number:

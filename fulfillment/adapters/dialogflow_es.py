@@ -1,4 +1,4 @@
-"""Dialogflow ES (v2) WebhookRequest and WebhookResponse."""
+"""Dialogflow ES (v2) DialogflowEsRequest and DialogflowEsResponse."""
 
 from __future__ import annotations
 
@@ -50,14 +50,14 @@ class OriginalRequest(_In):
     payload: dict[str, Any] = Field(default_factory=dict)
 
 
-class WebhookRequest(_In):
+class DialogflowEsRequest(_In):
     session: str = Field(min_length=1, max_length=500)
     responseId: str | None = None
     queryResult: QueryResult
     originalDetectIntentRequest: OriginalRequest = Field(default_factory=OriginalRequest)
 
 
-class WebhookResponse(BaseModel):
+class DialogflowEsResponse(BaseModel):
     """Only the fields this service sets; Dialogflow ignores absent ones."""
 
     fulfillmentText: str
@@ -75,7 +75,7 @@ def _dig(data: Any, *path: str) -> Any:
     return data
 
 
-def asker(request: WebhookRequest) -> Asker:
+def asker(request: DialogflowEsRequest) -> Asker:
     """Who is asking, from what the integration (not the user) put in the payload."""
     source = (request.originalDetectIntentRequest.source or "").strip()
     payload = request.originalDetectIntentRequest.payload
@@ -116,12 +116,12 @@ def asker(request: WebhookRequest) -> Asker:
     return Asker(uid=request.session.rsplit("/", 1)[-1], channel="DIALOGFLOW")
 
 
-def awaiting(request: WebhookRequest) -> Context | None:
+def awaiting(request: DialogflowEsRequest) -> Context | None:
     return next((c for c in request.queryResult.outputContexts if c.short_name == AWAITING), None)
 
 
 def to_turn(
-    request: WebhookRequest,
+    request: DialogflowEsRequest,
     interest_type: str,
     locale: str,
     order_parameters: list[str],
@@ -139,7 +139,7 @@ def to_turn(
     )
 
 
-def is_google(request: WebhookRequest) -> bool:
+def is_google(request: DialogflowEsRequest) -> bool:
     return (request.originalDetectIntentRequest.source or "").lower() in (
         "google",
         "actions_on_google",
@@ -222,7 +222,9 @@ def _google(reply: Reply) -> dict[str, Any]:
     return {"google": {"expectUserResponse": True, "richResponse": rich}}
 
 
-def from_reply(reply: Reply, request: WebhookRequest, interest_type: str) -> WebhookResponse:
+def from_reply(
+    reply: Reply, request: DialogflowEsRequest, interest_type: str
+) -> DialogflowEsResponse:
     contexts = []
     waiting = awaiting(request)
     if reply.awaits_order_number:
@@ -235,7 +237,7 @@ def from_reply(reply: Reply, request: WebhookRequest, interest_type: str) -> Web
         )
     elif waiting is not None:
         contexts.append({"name": waiting.name, "lifespanCount": 0})  # answered: forget it
-    response = WebhookResponse(
+    response = DialogflowEsResponse(
         fulfillmentText="\n".join(texts(reply)),
         fulfillmentMessages=_messages(reply),
         outputContexts=contexts or None,

@@ -36,7 +36,7 @@ class Tracker(_In):
     latest_input_channel: str | None = Field(default=None, max_length=60)
 
 
-class ActionCall(_In):
+class RasaActionCall(_In):
     next_action: str = Field(min_length=1, max_length=200)
     sender_id: str | None = Field(default=None, max_length=320)
     tracker: Tracker = Field(default_factory=Tracker)
@@ -44,12 +44,12 @@ class ActionCall(_In):
     version: str | None = None
 
 
-class ActionResult(BaseModel):
+class RasaActionResult(BaseModel):
     events: list[dict[str, Any]]
     responses: list[dict[str, Any]]
 
 
-def language_code(call: ActionCall) -> str | None:
+def language_code(call: RasaActionCall) -> str | None:
     """Rasa Pro keeps the conversation's language in the `language` slot."""
     for value in (
         call.tracker.slots.get("language"),
@@ -60,7 +60,7 @@ def language_code(call: ActionCall) -> str | None:
     return None
 
 
-def asker(call: ActionCall) -> Asker:
+def asker(call: RasaActionCall) -> Asker:
     """The sender id is the channel's user (or chat) id; the input channel names the channel."""
     metadata = call.tracker.latest_message.metadata
     sender = call.tracker.sender_id or call.sender_id or ""
@@ -75,7 +75,7 @@ def asker(call: ActionCall) -> Asker:
 
 
 def to_turn(
-    call: ActionCall,
+    call: RasaActionCall,
     interest_type: str,
     locale: str,
     order_parameters: list[str],
@@ -113,7 +113,7 @@ def _response(**fields: Any) -> dict[str, Any]:
     return message
 
 
-def from_reply(reply: Reply) -> ActionResult:
+def from_reply(reply: Reply) -> RasaActionResult:
     responses: list[dict[str, Any]] = []
     for message in reply.messages:
         if isinstance(message, TextMessage):
@@ -143,4 +143,17 @@ def from_reply(reply: Reply) -> ActionResult:
                 responses.append(_response(buttons=buttons))
     value = reply.order_ids[0] if reply.order_ids else None
     events = [{"event": "slot", "timestamp": None, "name": ORDER_SLOT, "value": value}]
-    return ActionResult(events=events, responses=responses)
+    return RasaActionResult(events=events, responses=responses)
+
+
+class RasaActionNotFound(BaseModel):
+    """rasa-sdk's 404 body for an action it does not know."""
+
+    error: str
+    action_name: str
+
+
+def action_not_found(name: str) -> RasaActionNotFound:
+    return RasaActionNotFound(
+        error=f"No registered action found for name '{name}'.", action_name=name
+    )

@@ -152,7 +152,7 @@ def test_malformed_payload_is_a_422_with_paths(shared_client: TestClient) -> Non
 
 
 def test_replies_stay_under_64_kib() -> None:
-    request = dialogflow_es.WebhookRequest.model_validate(es(Question()))
+    request = dialogflow_es.DialogflowEsRequest.model_validate(es(Question()))
     url = "https://shop.example.com/" + "x" * 2000
     reply = Reply(
         locale="en_US",
