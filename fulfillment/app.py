@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from fulfillment import webhooks
 from fulfillment.errors import EXCEPTION_HANDLERS, NotReady
+from fulfillment.observability import Metrics, RequestLog, configure_logging
 from fulfillment.openapi import openapi_document
 from fulfillment.services import build_services
 from fulfillment.settings import Settings
@@ -41,9 +45,23 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    if not await services_of(request).store.ping():
+    services = services_of(request)
+    if services.backend.breaker.is_open:
+        raise NotReady("The order store is failing; its circuit is open.", {"store": "down"})
+    try:
+        async with asyncio.timeout(services.settings.deadline_seconds):
+            up = await services.store.ping()
+    except Exception:  # a ping that hangs or raises means the same as one that says no
+        up = False
+    if not up:
         raise NotReady("The order store does not answer.", {"store": "down"})
     return JSONResponse({"status": "ready", "checks": {"store": "ok"}})
+
+
+async def metrics(request: Request) -> Response:
+    services = services_of(request)
+    services.metrics.circuit_open.set(1 if services.backend.breaker.is_open else 0)
+    return Response(services.metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
 
 async def openapi(request: Request) -> Response:
@@ -66,10 +84,13 @@ def _announce_key(key: str) -> None:
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
+    configure_logging()
+    app_metrics = Metrics()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        services = build_services(settings)
+        services = build_services(settings, app_metrics)
+        await services.store.open()
         app.state.services = services
         if services.generated_key:
             _announce_key(services.generated_key)
@@ -88,10 +109,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
     ]
     app = Starlette(
         routes=routes,
         exception_handlers=dict(EXCEPTION_HANDLERS),
+        middleware=[
+            Middleware(
+                RequestLog, metrics=app_metrics, log_order_numbers=settings.log_order_numbers
+            )
+        ],
         lifespan=lifespan,
     )
     app.state.openapi = openapi_document()

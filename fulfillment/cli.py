@@ -16,6 +16,7 @@ from fulfillment.settings import Settings
 if TYPE_CHECKING:
     from fulfillment.extraction.extractor import Candidate
     from fulfillment.intents import IntentSpec
+    from fulfillment.reply import Reply
 
 
 @click.group()
@@ -194,12 +195,19 @@ def try_phrase(
     turn = seed.to_turn(request, services.resolver.resolve(lang))
     extractor = services.extractors.get(interest_type)
     extraction = extractor.extract(text, lang) if extractor else None
+
+    async def answer() -> Reply:
+        # One event loop for the whole conversation with the store (pools belong to a loop).
+        await services.store.open()
+        try:
+            return await dispatch(services, turn, "--intent")
+        finally:
+            await services.store.close()
+
     try:
-        reply = asyncio.run(dispatch(services, turn, "--intent"))
+        reply = asyncio.run(answer())
     except ServiceError as exc:
         raise click.ClickException(exc.message) from None
-    finally:
-        asyncio.run(services.store.close())
     response = seed.from_reply(reply, turn.response_type).model_dump(mode="json", exclude_none=True)
     candidates = extraction.candidates if extraction else []
     if as_json:

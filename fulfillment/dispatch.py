@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from fulfillment.errors import UnknownInterestType
 from fulfillment.handlers import HANDLERS
 from fulfillment.handlers.context import HandlerContext
@@ -10,8 +12,13 @@ from fulfillment.services import Services
 from fulfillment.turn import Turn
 
 
-async def dispatch(services: Services, turn: Turn, field: str) -> Reply:
-    """`field` names where the platform's payload carried the interest type, for errors."""
+async def dispatch(
+    services: Services, turn: Turn, field: str, started: float | None = None
+) -> Reply:
+    """`field` names where the platform's payload carried the interest type, for errors.
+
+    `started` is the time.monotonic() the request arrived; the reply is due a deadline later.
+    """
     handler = HANDLERS.get(turn.interest_type)
     if handler is None or turn.interest_type not in services.intents:
         raise UnknownInterestType(
@@ -22,5 +29,8 @@ async def dispatch(services: Services, turn: Turn, field: str) -> Reply:
         store=services.store,
         phrasebook=services.phrasebooks[(turn.interest_type, turn.locale)],
         extractor=services.extractors.get(turn.interest_type),
+        backend=services.backend,
+        deadline=(started or time.monotonic()) + services.settings.deadline_seconds,
+        metrics=services.metrics,
     )
     return await handler(turn, context)

@@ -76,3 +76,5 @@ class Reply:
     # whether the reply asks the customer for one (so the next turn is read as the answer).
     order_ids: list[str] = field(default_factory=list)
     awaits_order_number: bool = False
+    # For logs and metrics: answered, not_found, asked, backend_down or refused.
+    outcome: str = "answered"

@@ -13,8 +13,11 @@ from fulfillment.handlers import HANDLERS, REQUIREMENTS
 from fulfillment.i18n.catalogs import load_translations
 from fulfillment.i18n.locales import LocaleResolver
 from fulfillment.intents import IntentSpec, load_intents, require
+from fulfillment.observability import Metrics
 from fulfillment.phrasing import Phrasebook
+from fulfillment.resilience import Backend, CircuitBreaker
 from fulfillment.settings import Settings
+from fulfillment.store.base import OrderStore
 from fulfillment.store.demo import demo_orders
 from fulfillment.store.sqlite import SQLiteOrderStore
 
@@ -45,7 +48,7 @@ class PlatformRoutes:
 @dataclass
 class Services:
     settings: Settings
-    store: SQLiteOrderStore
+    store: OrderStore
     credentials: Credentials
     generated_key: str | None
     intents: dict[str, IntentSpec]
@@ -53,6 +56,8 @@ class Services:
     phrasebooks: dict[tuple[str, str], Phrasebook]
     extractors: dict[str, Extractor]
     platforms: PlatformRoutes
+    metrics: Metrics
+    backend: Backend
 
     @property
     def interest_types(self) -> list[str]:
@@ -84,7 +89,7 @@ def load_configuration(
     return intents, load_translations(settings.locales_dir)
 
 
-def build_services(settings: Settings) -> Services:
+def build_services(settings: Settings, metrics: Metrics | None = None) -> Services:
     intents, translations = load_configuration(settings)
     try:
         resolver = LocaleResolver(translations, settings.default_locale)
@@ -103,6 +108,7 @@ def build_services(settings: Settings) -> Services:
         if spec.extraction is not None
     }
     credentials, generated_key = load_credentials(settings)
+    metrics = metrics or Metrics()
     return Services(
         settings=settings,
         store=open_store(settings),
@@ -113,4 +119,9 @@ def build_services(settings: Settings) -> Services:
         phrasebooks=phrasebooks,
         extractors=extractors,
         platforms=PlatformRoutes.from_intents(intents),
+        metrics=metrics,
+        backend=Backend(
+            CircuitBreaker(settings.breaker_threshold, settings.breaker_reset_seconds),
+            on_error=lambda kind: metrics.backend_errors.labels(kind).inc(),
+        ),
     )

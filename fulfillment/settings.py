@@ -54,6 +54,35 @@ class Settings(BaseSettings):
     default_locale: str = Field(
         default="en_US", description="Locale used when languageCode is missing or unsupported."
     )
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="postgresql://user:password@host/db: keep orders in PostgreSQL instead of "
+        "the embedded SQLite store.",
+    )
+    order_api_config: Path | None = Field(
+        default=None, description="YAML file describing a shop's own order API to read orders from."
+    )
+    deadline_seconds: float = Field(
+        default=3.5, gt=0, le=30, description="Every reply is sent within this many seconds."
+    )
+    breaker_threshold: int = Field(
+        default=5, ge=1, description="Backend failures in a row that open the circuit breaker."
+    )
+    breaker_reset_seconds: float = Field(
+        default=10, gt=0, description="How long an open circuit waits before trying again."
+    )
+    lookup_slow_after: int = Field(
+        default=3, ge=1, description="Unknown order numbers a customer may ask before slowing."
+    )
+    lookup_refuse_after: int = Field(
+        default=10, ge=1, description="Unknown order numbers after which lookups are refused."
+    )
+    lookup_window_seconds: int = Field(
+        default=900, ge=1, description="The window in which unknown lookups are counted."
+    )
+    log_order_numbers: bool = Field(
+        default=False, description="Write order numbers in the access log (never by default)."
+    )
     intents_dir: Path = Field(
         default=PROJECT_ROOT / "intents", description="The designers' intent files."
     )

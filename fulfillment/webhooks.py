@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from pydantic import BaseModel
@@ -15,7 +16,7 @@ from fulfillment.errors import UnknownInterestType
 from fulfillment.i18n.locales import bcp47
 from fulfillment.reply import Reply
 from fulfillment.services import Services
-from fulfillment.turn import ResponseType
+from fulfillment.turn import ResponseType, Turn
 
 SEED_PATH = "/api/rest/v1/ecom/integrations/getOrderStatus"
 ES_PATH = "/dialogflow/es"
@@ -26,6 +27,23 @@ RASA_PATH = "/webhook"
 def services_of(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
+
+
+def _begin(request: Request, platform: str) -> float:
+    """Mark the platform early, so a refused request is counted under it too."""
+    request.scope.setdefault("state", {}).setdefault("log", {})["platform"] = platform
+    return time.monotonic()
+
+
+def _note(request: Request, platform: str, turn: Turn, reply: Reply) -> None:
+    """What the access log and the metrics say about this request (no personal data)."""
+    request.scope.setdefault("state", {}).setdefault("log", {}).update(
+        platform=platform,
+        interest_type=turn.interest_type,
+        locale=reply.locale,
+        outcome=reply.outcome,
+        order_ids=reply.order_ids,
+    )
 
 
 def _answer(model: BaseModel, reply: Reply) -> Response:
@@ -45,17 +63,20 @@ def _response_type(value: Any, default: ResponseType) -> ResponseType:
 
 
 async def get_order_status(request: Request) -> Response:
+    started = _begin(request, "seed")
     services = services_of(request)
     services.credentials.check(request)
     payload = parse_model(
         await read_body(request, services.settings.max_body_bytes), seed.OrderStatusRequest
     )
     turn = seed.to_turn(payload, services.resolver.resolve(payload.languageCode))
-    reply = await dispatch(services, turn, "queryInfo.interestType")
+    reply = await dispatch(services, turn, "queryInfo.interestType", started)
+    _note(request, "seed", turn, reply)
     return _answer(seed.from_reply(reply, turn.response_type), reply)
 
 
 async def dialogflow_es_webhook(request: Request) -> Response:
+    started = _begin(request, "dialogflow-es")
     services = services_of(request)
     services.credentials.check(request)
     payload = parse_model(
@@ -85,11 +106,13 @@ async def dialogflow_es_webhook(request: Request) -> Response:
         services.platforms.order_parameters.get(interest_type, []),
         rtype,
     )
-    reply = await dispatch(services, turn, "queryResult.intent.displayName")
+    reply = await dispatch(services, turn, "queryResult.intent.displayName", started)
+    _note(request, "dialogflow-es", turn, reply)
     return _answer(dialogflow_es.from_reply(reply, payload, interest_type), reply)
 
 
 async def dialogflow_cx_webhook(request: Request) -> Response:
+    started = _begin(request, "dialogflow-cx")
     services = services_of(request)
     services.credentials.check(request)
     payload = parse_model(
@@ -108,11 +131,13 @@ async def dialogflow_cx_webhook(request: Request) -> Response:
     turn = dialogflow_cx.to_turn(
         payload, interest_type, services.resolver.resolve(payload.languageCode), parameters, rtype
     )
-    reply = await dispatch(services, turn, "fulfillmentInfo.tag")
+    reply = await dispatch(services, turn, "fulfillmentInfo.tag", started)
+    _note(request, "dialogflow-cx", turn, reply)
     return _answer(dialogflow_cx.from_reply(reply, payload, parameters), reply)
 
 
 async def rasa_webhook(request: Request) -> Response:
+    started = _begin(request, "rasa")
     services = services_of(request)
     services.credentials.check(request, query_token=True)
     call = parse_model(
@@ -132,7 +157,8 @@ async def rasa_webhook(request: Request) -> Response:
         services.platforms.order_parameters.get(interest_type, []),
         rtype,
     )
-    reply = await dispatch(services, turn, "next_action")
+    reply = await dispatch(services, turn, "next_action", started)
+    _note(request, "rasa", turn, reply)
     return _answer(rasa.from_reply(reply), reply)
 
 

@@ -16,6 +16,7 @@ from fulfillment.reply import (
     TextMessage,
     fit_bubble,
 )
+from fulfillment.resilience import BackendUnavailable
 from fulfillment.store.base import Order, OrderStatus, normalize_order_number
 from fulfillment.turn import ResponseType, Turn
 
@@ -27,6 +28,8 @@ REQUIRED_REPLIES = {status.value for status in OrderStatus} | {
     "ask_order_number",
     "only_open_order",
     "which_order",
+    "backend_down",
+    "too_many_lookups",
 }
 REQUIRED_PHRASES = {f"status.{status.value}" for status in OrderStatus} | {
     "item_count",
@@ -147,33 +150,45 @@ def requested_numbers(turn: Turn, context: HandlerContext) -> list[str]:
         return valid
     if turn.text:
         found = extractor.extract(turn.text, turn.language_code).order_ids
+        outcome = "none" if not found else "one" if len(found) == 1 else "several"
+        context.metrics.extractions.labels(outcome).inc()
         if found:
             return found
     # A number the platform insisted on is answered for, even in a format we do not know.
     return given[: extractor.max_orders]
 
 
+def _say(reply: Reply, text: str) -> None:
+    reply.messages.append(TextMessage(fit_bubble(text)))
+
+
 async def without_number(turn: Turn, context: HandlerContext, reply: Reply) -> Reply:
     book = context.phrasebook
-    open_orders = await context.store.open_orders(turn.asker, limit=3)
+    try:
+        open_orders = await context.open_orders(turn.asker, limit=3)
+    except BackendUnavailable:
+        _say(reply, book.reply("backend_down", {}))
+        reply.outcome = "backend_down"
+        return reply
     if len(open_orders) == 1:
         order = open_orders[0]
-        reply.messages.append(
-            TextMessage(fit_bubble(book.reply("only_open_order", {"order_id": order.number})))
-        )
+        _say(reply, book.reply("only_open_order", {"order_id": order.number}))
         reply.messages.extend(order_messages(order, book, turn.response_type))
         reply.order_ids.append(order.number)
     elif open_orders:
         summaries = book.join_list([order_summary(order, book) for order in open_orders])
-        values = {"orders": summaries, "first_name": turn.asker.first_name}
-        reply.messages.append(TextMessage(fit_bubble(book.reply("which_order", values))))
+        _say(
+            reply,
+            book.reply("which_order", {"orders": summaries, "first_name": turn.asker.first_name}),
+        )
         reply.awaits_order_number = True
+        reply.outcome = "asked"
         if turn.response_type is not ResponseType.TEXT:
             reply.messages.append(SuggestionsMessage(tuple(o.number for o in open_orders)))
     else:
-        values = {"first_name": turn.asker.first_name}
-        reply.messages.append(TextMessage(fit_bubble(book.reply("ask_order_number", values))))
+        _say(reply, book.reply("ask_order_number", {"first_name": turn.asker.first_name}))
         reply.awaits_order_number = True
+        reply.outcome = "asked"
     return reply
 
 
@@ -183,13 +198,21 @@ async def handle(turn: Turn, context: HandlerContext) -> Reply:
     numbers = requested_numbers(turn, context)
     if not numbers:
         return await without_number(turn, context, reply)
+    outcomes = set()
     for number in numbers:
-        order = await context.store.find_order(number, turn.asker)
+        try:
+            order = await context.find_order(number, turn.asker)
+        except BackendUnavailable:
+            _say(reply, book.reply("backend_down", {"order_id": number}))
+            outcomes.add("backend_down")
+            continue
         if order is None:
             # Same words whether the order is unknown or someone else's.
-            text = book.reply("not_found", {"order_id": number})
-            reply.messages.append(TextMessage(fit_bubble(text)))
+            _say(reply, book.reply("not_found", {"order_id": number}))
+            outcomes.add("not_found")
         else:
             reply.messages.extend(order_messages(order, book, turn.response_type))
             reply.order_ids.append(order.number)
+            outcomes.add("answered")
+    reply.outcome = next(o for o in ("answered", "backend_down", "not_found") if o in outcomes)
     return reply

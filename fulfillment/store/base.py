@@ -9,6 +9,10 @@ from enum import StrEnum
 from typing import Protocol
 
 
+class BackendError(Exception):
+    """The order backend failed; its message never carries customer data."""
+
+
 class OrderStatus(StrEnum):
     PLACED = "placed"
     PROCESSING = "processing"
@@ -102,6 +106,10 @@ class OrderStore(Protocol):
 
     async def open_orders(self, asker: Asker, limit: int) -> list[Order]:
         """The asker's orders still on their way, most recently placed first."""
+        ...
+
+    async def open(self) -> None:
+        """Connect (pools, clients); called once at start-up."""
         ...
 
     async def ping(self) -> bool:

@@ -153,6 +153,9 @@ class SQLiteOrderStore:
             items=items,
         )
 
+    async def open(self) -> None:
+        """Nothing to do: the file was opened when the store was made."""
+
     async def ping(self) -> bool:
         try:
             self._db.execute("SELECT 1").fetchone()

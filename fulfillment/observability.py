@@ -1,0 +1,155 @@
+"""One JSON log line per request, with a request id, and Prometheus metrics.
+
+Logs carry no personal data: no names, e-mails, user ids, free text, and no order numbers
+unless a setting allows them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+access_log = logging.getLogger("fulfillment.access")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+
+class JsonFormatter(logging.Formatter):
+    """The record's message plus its `fields`, as one JSON object per line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        line.update(getattr(record, "fields", {}))
+        if record.exc_info:
+            line["error"] = record.exc_info[0].__name__ if record.exc_info[0] else "unknown"
+        return json.dumps(line, ensure_ascii=False)
+
+
+def configure_logging() -> None:
+    """JSON lines on stderr for the service's loggers, once per process."""
+    logger = logging.getLogger("fulfillment")
+    if any(getattr(h, "_fulfillment", False) for h in logger.handlers):
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter())
+    handler._fulfillment = True  # type: ignore[attr-defined]
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+
+class Metrics:
+    """The service's metrics, in a registry of its own (one per app, so tests stay apart)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "fulfillment_requests",
+            "Requests answered, by platform and outcome.",
+            ["platform", "outcome"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "fulfillment_request_seconds",
+            "Time to answer a request.",
+            ["platform"],
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3.5, 5),
+            registry=self.registry,
+        )
+        self.extractions = Counter(
+            "fulfillment_extractions",
+            "Order numbers searched in free text, by outcome (none, one, several).",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.backend_errors = Counter(
+            "fulfillment_backend_errors",
+            "Order backend failures, by kind (timeout, error, circuit_open).",
+            ["kind"],
+            registry=self.registry,
+        )
+        self.circuit_open = Gauge(
+            "fulfillment_circuit_open",
+            "1 while the order backend's circuit breaker is open.",
+            registry=self.registry,
+        )
+        self.refused = Counter(
+            "fulfillment_lookups_refused",
+            "Lookups refused to customers who asked for too many unknown orders.",
+            registry=self.registry,
+        )
+
+    def render(self) -> bytes:
+        return bytes(generate_latest(self.registry))
+
+
+class RequestLog:
+    """ASGI middleware: request id in and out, one access-log line, request metrics.
+
+    Endpoints put what they learned (platform, interest type, locale, outcome) in
+    `scope["state"]["log"]`.
+    """
+
+    def __init__(self, app: ASGIApp, metrics: Metrics, log_order_numbers: bool = False) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.log_order_numbers = log_order_numbers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        details: dict[str, Any] = {}
+        scope.setdefault("state", {})["log"] = details
+        status = 500
+        started = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message)["X-Request-ID"] = request_id
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            elapsed = time.perf_counter() - started
+            platform = details.get("platform")
+            outcome = details.get("outcome") or _outcome_of(status)
+            if platform:
+                self.metrics.requests.labels(platform, outcome).inc()
+                self.metrics.latency.labels(platform).observe(elapsed)
+            fields = {
+                "request_id": request_id,
+                "method": scope["method"],
+                "path": scope["path"],
+                "status": status,
+                "latency_ms": round(elapsed * 1000, 2),
+                "platform": platform,
+                "interest_type": details.get("interest_type"),
+                "locale": details.get("locale"),
+                "outcome": outcome,
+            }
+            if self.log_order_numbers and details.get("order_ids"):
+                fields["order_ids"] = details["order_ids"]
+            access_log.info("request", extra={"fields": fields})
+
+
+def _outcome_of(status: int) -> str:
+    if status >= 500:
+        return "error"
+    return "client_error" if status >= 400 else "ok"

@@ -1,0 +1,96 @@
+"""Keeping replies inside the platform's deadline when the order backend is slow or down."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+class BackendUnavailable(Exception):
+    """The backend failed, timed out, or the circuit is open; the reply apologises instead."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind  # "timeout", "error" or "circuit_open": a metric label, no customer data
+
+
+class CircuitBreaker:
+    """Stops calling a backend that keeps failing, and tries it again after a pause.
+
+    Closed: calls go through. After `threshold` failures in a row it opens: calls fail at once
+    for `reset_seconds`. Then one call is let through (half-open): success closes it again,
+    failure opens it for another pause.
+    """
+
+    def __init__(self, threshold: int, reset_seconds: float) -> None:
+        self.threshold = threshold
+        self.reset_seconds = reset_seconds
+        self.failures = 0
+        self.opened_at: float | None = None
+        self._trial = False
+
+    @property
+    def is_open(self) -> bool:
+        return self.opened_at is not None
+
+    def allow(self) -> bool:
+        if self.opened_at is None:
+            return True
+        if not self._trial and time.monotonic() - self.opened_at >= self.reset_seconds:
+            self._trial = True  # half-open: exactly one call tries the backend
+            return True
+        return False
+
+    def succeeded(self) -> None:
+        self.failures = 0
+        self.opened_at = None
+        self._trial = False
+
+    def failed(self) -> None:
+        self.failures += 1
+        if self._trial or self.failures >= self.threshold:
+            self.opened_at = time.monotonic()
+        self._trial = False
+
+
+class Backend:
+    """Every call to the order store goes through here: deadline, breaker, error accounting."""
+
+    def __init__(self, breaker: CircuitBreaker, on_error: Callable[[str], None]) -> None:
+        self.breaker = breaker
+        self._on_error = on_error
+
+    async def call(self, work: Awaitable[T], deadline: float) -> T:
+        """Run `work` before the monotonic `deadline`, or raise BackendUnavailable."""
+        if not self.breaker.allow():
+            _close(work)
+            self._on_error("circuit_open")
+            raise BackendUnavailable("circuit_open")
+        remaining = deadline - time.monotonic()
+        try:
+            async with asyncio.timeout(max(remaining, 0.001)):
+                result = await work
+        except TimeoutError:
+            self._failed("timeout")
+            raise BackendUnavailable("timeout") from None
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # any backend failure: the customer hears an apology, never a 500
+            self._failed("error")
+            raise BackendUnavailable("error") from None
+        self.breaker.succeeded()
+        return result
+
+    def _failed(self, kind: str) -> None:
+        self.breaker.failed()
+        self._on_error(kind)
+
+
+def _close(work: Awaitable[object]) -> None:
+    close = getattr(work, "close", None)  # an un-awaited coroutine would warn when collected
+    if callable(close):
+        close()
