@@ -32,5 +32,6 @@ async def dispatch(
         backend=services.backend,
         deadline=(started or time.monotonic()) + services.settings.deadline_seconds,
         metrics=services.metrics,
+        guard=services.guard,
     )
     return await handler(turn, context)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from fulfillment.auth import Credentials, load_credentials
 from fulfillment.errors import ConfigurationError
 from fulfillment.extraction.extractor import Extractor
+from fulfillment.guard import LookupGuard, MemoryMissLog, MissLog
 from fulfillment.handlers import HANDLERS, REQUIREMENTS
 from fulfillment.i18n.catalogs import load_translations
 from fulfillment.i18n.locales import LocaleResolver
@@ -19,6 +20,7 @@ from fulfillment.resilience import Backend, CircuitBreaker
 from fulfillment.settings import Settings
 from fulfillment.store.base import OrderStore
 from fulfillment.store.demo import demo_orders
+from fulfillment.store.postgres import PostgresOrderStore
 from fulfillment.store.sqlite import SQLiteOrderStore
 
 
@@ -58,6 +60,7 @@ class Services:
     platforms: PlatformRoutes
     metrics: Metrics
     backend: Backend
+    guard: LookupGuard
 
     @property
     def interest_types(self) -> list[str]:
@@ -69,6 +72,21 @@ def open_store(settings: Settings) -> SQLiteOrderStore:
     if settings.demo_data and store.is_empty():
         store.save_orders(demo_orders(dt.date.today()))
     return store
+
+
+def make_store(settings: Settings) -> tuple[OrderStore, MissLog]:
+    """The configured backend, and where unknown lookups are counted (shared when possible)."""
+    postgres = None
+    if settings.database_url is not None:
+        postgres = PostgresOrderStore(settings.database_url.get_secret_value())
+    if settings.order_api_config is not None:
+        from fulfillment.store.http import HttpOrderStore, ShopApiConfig
+
+        shop = HttpOrderStore(ShopApiConfig.from_file(settings.order_api_config))
+        return shop, postgres or MemoryMissLog()
+    if postgres is not None:
+        return postgres, postgres
+    return open_store(settings), MemoryMissLog()
 
 
 def load_configuration(
@@ -109,9 +127,10 @@ def build_services(settings: Settings, metrics: Metrics | None = None) -> Servic
     }
     credentials, generated_key = load_credentials(settings)
     metrics = metrics or Metrics()
+    store, misses = make_store(settings)
     return Services(
         settings=settings,
-        store=open_store(settings),
+        store=store,
         credentials=credentials,
         generated_key=generated_key,
         intents=intents,
@@ -120,6 +139,12 @@ def build_services(settings: Settings, metrics: Metrics | None = None) -> Servic
         extractors=extractors,
         platforms=PlatformRoutes.from_intents(intents),
         metrics=metrics,
+        guard=LookupGuard(
+            misses,
+            settings.lookup_slow_after,
+            settings.lookup_refuse_after,
+            settings.lookup_window_seconds,
+        ),
         backend=Backend(
             CircuitBreaker(settings.breaker_threshold, settings.breaker_reset_seconds),
             on_error=lambda kind: metrics.backend_errors.labels(kind).inc(),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import json
 import os
 import shutil
@@ -17,6 +19,8 @@ from support import DATA, seed_example
 
 from fulfillment.app import SEED_PATH
 from fulfillment.settings import PROJECT_ROOT
+from fulfillment.store.demo import demo_orders
+from fulfillment.store.postgres import PostgresOrderStore
 
 pytestmark = pytest.mark.server
 
@@ -165,3 +169,58 @@ def test_rasa_calls_a_running_server_as_its_action_endpoint(tmp_path: Path) -> N
     finally:
         process.terminate()
         process.wait(timeout=15)
+
+
+def test_two_instances_on_one_postgres_behave_as_one(tmp_path: Path, postgres_url: str) -> None:
+    async def load() -> None:
+        store = PostgresOrderStore(postgres_url)
+        await store.open()
+        await store.save(demo_orders(dt.date.today()))
+        await store.close()
+
+    asyncio.run(load())
+    env = {
+        "FULFILLMENT_DATABASE_URL": postgres_url,
+        "FULFILLMENT_API_KEYS": "two-instances-key",
+        "FULFILLMENT_LOOKUP_SLOW_AFTER": "100",
+        "FULFILLMENT_LOOKUP_REFUSE_AFTER": "3",
+    }
+    instances = []
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        port = free_port()
+        instances.append((start(tmp_path / name, ["serve", "--port", str(port)], env), port))
+    headers = {"X-API-Key": "two-instances-key"}
+    try:
+        bases = [f"http://127.0.0.1:{port}" for _, port in instances]
+        for (process, _), base in zip(instances, bases, strict=True):
+            wait_until_up(process, base)
+            reply = httpx2.post(base + SEED_PATH, json=seed_example(), headers=headers)
+            assert reply.json()["response"]["responseMessages"][0]["simpleResponse"][
+                "responseText"
+            ].startswith("Order 748596 has been shipped")
+
+        def ask(base: str, number: str) -> str:
+            request = {**seed_example()}
+            request["conversationRequest"] = {
+                "channel": "TELEGRAM",
+                "userInfo": {"uid": "90817", "username": "mayal"},
+            }
+            request["queryInfo"] = {
+                "interestType": "order-status",
+                "parameters": {"params": {"entityInfo": {"orderId": number}}},
+            }
+            body = httpx2.post(base + SEED_PATH, json=request, headers=headers).json()
+            return str(body["response"]["responseMessages"][0]["simpleResponse"]["responseText"])
+
+        # Three misses spread over both instances, then either one refuses.
+        for base, number in zip(
+            [bases[0], bases[1], bases[0]], ["111111", "222222", "333333"], strict=True
+        ):
+            assert ask(base, number).startswith(f"I couldn't find order {number}.")
+        assert ask(bases[1], "444444").startswith("I can't look up more order numbers")
+        assert ask(bases[0], "555555").startswith("I can't look up more order numbers")
+    finally:
+        for process, _ in instances:
+            process.terminate()
+            process.wait(timeout=15)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fulfillment.extraction.extractor import Extractor
+from fulfillment.guard import LookupGuard
 from fulfillment.observability import Metrics
 from fulfillment.phrasing import Phrasebook
 from fulfillment.resilience import Backend
@@ -19,6 +20,7 @@ class HandlerContext:
     backend: Backend
     deadline: float  # time.monotonic() by which the reply must be ready
     metrics: Metrics
+    guard: LookupGuard
 
     async def find_order(self, number: str, asker: Asker) -> Order | None:
         """The store's answer within the deadline, or BackendUnavailable."""
@@ -26,3 +28,10 @@ class HandlerContext:
 
     async def open_orders(self, asker: Asker, limit: int) -> list[Order]:
         return await self.backend.call(self.store.open_orders(asker, limit), self.deadline)
+
+    async def admit(self, asker: Asker) -> bool:
+        """False once the asker has asked for too many unknown orders (see guard.py)."""
+        return await self.backend.call(self.guard.admit(asker, self.deadline), self.deadline)
+
+    async def missed(self, asker: Asker) -> None:
+        await self.backend.call(self.guard.missed(asker), self.deadline)

@@ -201,7 +201,14 @@ async def handle(turn: Turn, context: HandlerContext) -> Reply:
     outcomes = set()
     for number in numbers:
         try:
+            if not await context.admit(turn.asker):
+                _say(reply, book.reply("too_many_lookups", {}))
+                context.metrics.refused.inc()
+                outcomes.add("refused")
+                break
             order = await context.find_order(number, turn.asker)
+            if order is None:
+                await context.missed(turn.asker)
         except BackendUnavailable:
             _say(reply, book.reply("backend_down", {"order_id": number}))
             outcomes.add("backend_down")
@@ -214,5 +221,7 @@ async def handle(turn: Turn, context: HandlerContext) -> Reply:
             reply.messages.extend(order_messages(order, book, turn.response_type))
             reply.order_ids.append(order.number)
             outcomes.add("answered")
-    reply.outcome = next(o for o in ("answered", "backend_down", "not_found") if o in outcomes)
+    reply.outcome = next(
+        o for o in ("answered", "refused", "backend_down", "not_found") if o in outcomes
+    )
     return reply

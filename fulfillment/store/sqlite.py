@@ -166,6 +166,9 @@ class SQLiteOrderStore:
     async def close(self) -> None:
         self._db.close()
 
+    async def save(self, records: Iterable[OrderRecord]) -> int:
+        return self.save_orders(records)
+
     def save_orders(self, records: Iterable[OrderRecord]) -> int:
         """Insert or replace orders, all in one transaction: a file loads whole or not at all."""
         count = 0

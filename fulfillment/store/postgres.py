@@ -1,0 +1,290 @@
+"""The PostgreSQL order store: shared by several service instances, with a connection pool."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from psycopg import AsyncConnection, AsyncCursor
+from psycopg_pool import AsyncConnectionPool
+
+from fulfillment.store.base import OPEN_STATUSES, Asker, Item, Order, OrderStatus, Shipment
+from fulfillment.store.records import CustomerRecord, OrderRecord
+
+# Each migration runs once, in order; `fulfillment db upgrade` applies the missing ones.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE customers (
+        id BIGSERIAL PRIMARY KEY,
+        email TEXT UNIQUE,
+        first_name TEXT,
+        last_name TEXT
+    );
+    CREATE TABLE identities (
+        customer_id BIGINT NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+        channel TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        user_name TEXT,
+        PRIMARY KEY (channel, user_id)
+    );
+    CREATE INDEX identities_by_name ON identities (channel, user_name);
+    CREATE TABLE orders (
+        id BIGSERIAL PRIMARY KEY,
+        number TEXT NOT NULL UNIQUE,
+        customer_id BIGINT NOT NULL REFERENCES customers(id),
+        status TEXT NOT NULL,
+        placed_date DATE NOT NULL,
+        currency TEXT NOT NULL,
+        total NUMERIC(14, 2)
+    );
+    CREATE INDEX orders_by_customer ON orders (customer_id, placed_date DESC);
+    CREATE TABLE shipments (
+        order_id BIGINT NOT NULL REFERENCES orders(id) ON DELETE CASCADE,
+        carrier TEXT,
+        tracking_number TEXT,
+        tracking_url TEXT,
+        expected_date DATE,
+        delivered_date DATE
+    );
+    CREATE INDEX shipments_by_order ON shipments (order_id);
+    CREATE TABLE items (
+        order_id BIGINT NOT NULL REFERENCES orders(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        quantity INTEGER NOT NULL,
+        image_url TEXT,
+        PRIMARY KEY (order_id, position)
+    );
+    """,
+    """
+    -- Unknown-order lookups per asker (a hash, never the id itself), shared by all instances.
+    CREATE TABLE lookup_misses (
+        asker TEXT NOT NULL,
+        at TIMESTAMPTZ NOT NULL DEFAULT now()
+    );
+    CREATE INDEX lookup_misses_by_asker ON lookup_misses (asker, at);
+    """,
+]
+
+OWNED = """
+    c.email = %(email)s
+    OR EXISTS (
+        SELECT 1 FROM identities i
+        WHERE i.customer_id = c.id AND i.channel = %(channel)s
+          AND (i.user_id = %(uid)s OR i.user_name = %(user_name)s)
+    )
+"""
+COLUMNS = "o.id, o.number, o.status, o.placed_date, o.currency, o.total"
+FIND_ORDER = f"""
+    SELECT {COLUMNS} FROM orders o JOIN customers c ON c.id = o.customer_id
+    WHERE o.number = %(number)s AND ({OWNED})
+"""  # noqa: S608 (constants only; values are bound parameters)
+OPEN_ORDERS = f"""
+    SELECT {COLUMNS} FROM orders o JOIN customers c ON c.id = o.customer_id
+    WHERE o.status = ANY(%(open)s) AND ({OWNED})
+    ORDER BY o.placed_date DESC, o.id DESC LIMIT %(limit)s
+"""  # noqa: S608
+
+
+def _params(asker: Asker) -> dict[str, Any]:
+    return {
+        "email": asker.email,
+        "channel": asker.channel.upper() if asker.channel else None,
+        "uid": asker.uid,
+        "user_name": asker.user_name.lower() if asker.user_name else None,
+    }
+
+
+async def upgrade(url: str) -> list[int]:
+    """Apply the migrations the database lacks; returns the versions applied."""
+    applied = []
+    async with await AsyncConnection.connect(url, autocommit=False) as conn, conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock(748596)")  # one upgrader at a time
+        await conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY)"
+        )
+        cur = await conn.execute("SELECT coalesce(max(version), 0) FROM schema_version")
+        row = await cur.fetchone()
+        current = int(row[0]) if row else 0
+        for version, sql in enumerate(MIGRATIONS, start=1):
+            if version > current:
+                await conn.execute(sql)
+                await conn.execute("INSERT INTO schema_version VALUES (%s)", (version,))
+                applied.append(version)
+    return applied
+
+
+class PostgresOrderStore:
+    def __init__(self, url: str, min_size: int = 1, max_size: int = 10) -> None:
+        # Not opened here: the pool connects in the background, so the service starts (and
+        # apologises) even while the database is down.
+        self._pool = AsyncConnectionPool(
+            url,
+            min_size=min_size,
+            max_size=max_size,
+            open=False,
+            timeout=5.0,
+            kwargs={"autocommit": True},
+        )
+
+    async def open(self) -> None:
+        await self._pool.open(wait=False)
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+    async def ping(self) -> bool:
+        try:
+            async with self._pool.connection(timeout=2.0) as conn:
+                await conn.execute("SELECT 1")
+        except Exception:  # any failure to reach the database means "not ready"
+            return False
+        return True
+
+    async def find_order(self, number: str, asker: Asker) -> Order | None:
+        async with self._pool.connection() as conn, conn.cursor() as cur:
+            await cur.execute(FIND_ORDER, {"number": number, **_params(asker)})
+            row = await cur.fetchone()
+            return await self._order(cur, row) if row else None
+
+    async def open_orders(self, asker: Asker, limit: int) -> list[Order]:
+        params = {"open": [s.value for s in OPEN_STATUSES], "limit": limit, **_params(asker)}
+        async with self._pool.connection() as conn, conn.cursor() as cur:
+            await cur.execute(OPEN_ORDERS, params)
+            rows = await cur.fetchall()
+            return [await self._order(cur, row) for row in rows]
+
+    @staticmethod
+    async def _order(cur: AsyncCursor[Any], row: tuple[Any, ...]) -> Order:
+        order_id, number, status, placed, currency, total = row
+        await cur.execute(
+            "SELECT carrier, tracking_number, tracking_url, expected_date, delivered_date "
+            "FROM shipments WHERE order_id = %s LIMIT 1",
+            (order_id,),
+        )
+        found = await cur.fetchone()
+        shipment = Shipment(*found) if found else None
+        await cur.execute(
+            "SELECT name, quantity, image_url FROM items WHERE order_id = %s ORDER BY position",
+            (order_id,),
+        )
+        items = tuple(Item(name, quantity, url) for name, quantity, url in await cur.fetchall())
+        return Order(
+            number=number,
+            status=OrderStatus(status),
+            placed_date=placed,
+            currency=currency,
+            total=Decimal(total) if total is not None else None,
+            shipment=shipment,
+            items=items,
+        )
+
+    async def save(self, records: Iterable[OrderRecord]) -> int:
+        """Insert or replace orders in one transaction: all of them or none."""
+        count = 0
+        async with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            for record in records:
+                customer_id = await _save_customer(cur, record.customer)
+                await _save_order(cur, customer_id, record)
+                count += 1
+        return count
+
+    async def record_miss(self, asker: str) -> None:
+        async with self._pool.connection() as conn:
+            await conn.execute("INSERT INTO lookup_misses (asker) VALUES (%s)", (asker,))
+
+    async def count_misses(self, asker: str, window_seconds: int) -> int:
+        since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=window_seconds)
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT count(*) FROM lookup_misses WHERE asker = %s AND at > %s", (asker, since)
+            )
+            row = await cur.fetchone()
+            return int(row[0]) if row else 0
+
+
+async def _save_customer(cur: AsyncCursor[Any], customer: CustomerRecord) -> int:
+    row = None
+    if customer.email:
+        await cur.execute("SELECT id FROM customers WHERE email = %s", (customer.email,))
+        row = await cur.fetchone()
+    for identity in customer.identities:
+        if row is not None:
+            break
+        await cur.execute(
+            "SELECT customer_id FROM identities WHERE channel = %s AND user_id = %s",
+            (identity.channel, identity.user_id),
+        )
+        row = await cur.fetchone()
+    if row is None:
+        await cur.execute(
+            "INSERT INTO customers (email, first_name, last_name) VALUES (%s, %s, %s) RETURNING id",
+            (customer.email, customer.first_name, customer.last_name),
+        )
+        row = await cur.fetchone()
+    else:
+        await cur.execute(
+            "UPDATE customers SET email = coalesce(%s, email), "
+            "first_name = coalesce(%s, first_name), last_name = coalesce(%s, last_name) "
+            "WHERE id = %s",
+            (customer.email, customer.first_name, customer.last_name, row[0]),
+        )
+    assert row is not None
+    customer_id = int(row[0])
+    for identity in customer.identities:
+        await cur.execute(
+            "INSERT INTO identities (customer_id, channel, user_id, user_name) "
+            "VALUES (%s, %s, %s, %s) ON CONFLICT (channel, user_id) DO UPDATE SET "
+            "customer_id = excluded.customer_id, user_name = excluded.user_name",
+            (
+                customer_id,
+                identity.channel,
+                identity.user_id,
+                identity.user_name.lower() if identity.user_name else None,
+            ),
+        )
+    return customer_id
+
+
+async def _save_order(cur: AsyncCursor[Any], customer_id: int, record: OrderRecord) -> None:
+    await cur.execute(
+        "INSERT INTO orders (number, customer_id, status, placed_date, currency, total) "
+        "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (number) DO UPDATE SET "
+        "customer_id = excluded.customer_id, status = excluded.status, "
+        "placed_date = excluded.placed_date, currency = excluded.currency, total = excluded.total "
+        "RETURNING id",
+        (
+            record.number,
+            customer_id,
+            record.status.value,
+            record.placed_date,
+            record.currency,
+            record.total,
+        ),
+    )
+    row = await cur.fetchone()
+    assert row is not None
+    order_id = row[0]
+    await cur.execute("DELETE FROM shipments WHERE order_id = %s", (order_id,))
+    await cur.execute("DELETE FROM items WHERE order_id = %s", (order_id,))
+    order = record.to_order()
+    if order.shipment:
+        s = order.shipment
+        await cur.execute(
+            "INSERT INTO shipments VALUES (%s, %s, %s, %s, %s, %s)",
+            (
+                order_id,
+                s.carrier,
+                s.tracking_number,
+                s.tracking_url,
+                s.expected_date,
+                s.delivered_date,
+            ),
+        )
+    for position, item in enumerate(order.items):
+        await cur.execute(
+            "INSERT INTO items VALUES (%s, %s, %s, %s, %s)",
+            (order_id, position, item.name, item.quantity, item.image_url),
+        )

@@ -1,0 +1,101 @@
+"""The access log says what happened and nothing personal; /metrics counts it."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+from platforms import Question, es
+from starlette.testclient import TestClient
+from support import API_KEY, build_request
+
+from fulfillment.app import SEED_PATH, create_app
+from fulfillment.observability import JsonFormatter
+from fulfillment.settings import Settings
+from fulfillment.webhooks import ES_PATH
+
+HEADERS = {"Authorization": f"Bearer {API_KEY}"}
+
+
+def personal_request() -> dict[str, object]:
+    request = build_request(
+        None,
+        uid="zelda.quartermaine@example.com",
+        channel=None,
+        text=(
+            "hi, I am Zelda Quartermaine, where is my order 748596? "
+            "mail zelda.quartermaine@example.com"
+        ),
+    )
+    request["conversationRequest"]["userInfo"]["first_name"] = "Zelda"  # type: ignore[index]
+    request["conversationRequest"]["userInfo"]["last_name"] = "Quartermaine"  # type: ignore[index]
+    return request
+
+
+def access_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
+    formatter = JsonFormatter()
+    return [formatter.format(r) for r in caplog.records if r.name == "fulfillment.access"]
+
+
+def test_one_line_per_request_with_no_personal_data(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="fulfillment.access")
+    response = client.post(SEED_PATH, json=personal_request(), headers=HEADERS)
+    assert response.status_code == 200
+    [line] = access_lines(caplog)
+    for secret in ("Zelda", "Quartermaine", "zelda", "748596", "example.com", "where is"):
+        assert secret not in line
+    entry = json.loads(line)
+    assert entry["platform"] == "seed"
+    assert entry["interest_type"] == "order-status"
+    assert entry["locale"] == "en_US"
+    assert entry["outcome"] == "not_found"
+    assert entry["status"] == 200
+    assert entry["latency_ms"] >= 0
+    assert entry["request_id"] == response.headers["x-request-id"]
+
+
+def test_request_id_is_taken_or_made(client: TestClient, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="fulfillment.access")
+    given = client.get("/healthz", headers={"X-Request-ID": "abc-123"})
+    assert given.headers["x-request-id"] == "abc-123"
+    made = client.get("/healthz", headers={"X-Request-ID": "bad id with spaces \x7f"})
+    assert made.headers["x-request-id"] != "bad id with spaces \x7f"
+    assert len(made.headers["x-request-id"]) == 32
+    ids = [json.loads(line)["request_id"] for line in access_lines(caplog)]
+    assert ids == ["abc-123", made.headers["x-request-id"]]
+
+
+def test_order_numbers_only_when_a_setting_allows(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="fulfillment.access")
+    settings = Settings(data_dir=tmp_path, api_keys=[API_KEY], log_order_numbers=True)
+    with TestClient(create_app(settings)) as client:
+        client.post(SEED_PATH, json=build_request("748596"), headers=HEADERS)
+    [line] = access_lines(caplog)
+    assert json.loads(line)["order_ids"] == ["748596"]
+
+
+def test_metrics_count_what_just_happened(client: TestClient) -> None:
+    client.post(SEED_PATH, json=build_request("748596"), headers=HEADERS)
+    client.post(SEED_PATH, json=build_request("748596"), headers=HEADERS)
+    client.post(SEED_PATH, json=build_request("999999"), headers=HEADERS)
+    client.post(SEED_PATH, json={"bad": True}, headers=HEADERS)
+    client.post(
+        ES_PATH,
+        json=es(Question(order_id=None, text="orders 748596 and 748597")),
+        headers=HEADERS,
+    )
+    text = client.get("/metrics").text
+    assert 'fulfillment_requests_total{outcome="answered",platform="seed"} 2.0' in text
+    assert 'fulfillment_requests_total{outcome="not_found",platform="seed"} 1.0' in text
+    assert 'fulfillment_requests_total{outcome="client_error",platform="seed"} 1.0' in text
+    assert 'fulfillment_requests_total{outcome="answered",platform="dialogflow-es"} 1.0' in text
+    assert 'fulfillment_extractions_total{outcome="several"} 1.0' in text
+    assert 'fulfillment_request_seconds_count{platform="seed"} 4.0' in text
+    assert "fulfillment_circuit_open 0.0" in text
+    assert "fulfillment_backend_errors_total" in text
