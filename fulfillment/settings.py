@@ -95,6 +95,11 @@ class Settings(BaseSettings):
     def _comma_separated(cls, value: object) -> object:
         return _split_commas(value)
 
+    @field_validator("database_url", "order_api_config", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
     @field_validator("basic_auth")
     @classmethod
     def _user_and_password(cls, value: list[SecretStr]) -> list[SecretStr]:

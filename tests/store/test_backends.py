@@ -130,3 +130,23 @@ def test_a_failed_save_leaves_nothing_behind(store: Runner) -> None:
 
 def test_ping(store: Runner) -> None:
     assert store(store.store.ping()) is True
+
+
+def test_db_upgrade_command_is_idempotent(postgres: Any) -> None:
+    import psycopg
+    from click.testing import CliRunner
+
+    from fulfillment.cli import main
+
+    with psycopg.connect(postgres.url, autocommit=True) as conn:
+        conn.execute('CREATE DATABASE "upgrade_cli"')
+    url = postgres.url.rsplit("/", 1)[0] + "/upgrade_cli"
+    runner = CliRunner()
+    first = runner.invoke(main, ["db", "upgrade"], env={"FULFILLMENT_DATABASE_URL": url})
+    assert first.exit_code == 0, first.output
+    assert "Applied migration(s) [1, 2]." in first.output
+    again = runner.invoke(main, ["db", "upgrade"], env={"FULFILLMENT_DATABASE_URL": url})
+    assert "The schema is up to date." in again.output
+    missing = runner.invoke(main, ["db", "upgrade"], env={"FULFILLMENT_DATABASE_URL": ""})
+    assert missing.exit_code == 1
+    assert "set FULFILLMENT_DATABASE_URL" in missing.output
