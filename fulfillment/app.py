@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import sys
@@ -91,6 +92,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         services = build_services(settings, app_metrics)
         await services.store.open()
+        # Start-up leaves millions of long-lived objects (spaCy vocabularies, CLDR data);
+        # frozen, the garbage collector stops walking them, which took pauses of a second.
+        gc.collect()
+        gc.freeze()
         app.state.services = services
         if services.generated_key:
             _announce_key(services.generated_key)

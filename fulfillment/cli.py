@@ -225,7 +225,7 @@ def try_phrase(
         reply = asyncio.run(answer())
     except ServiceError as exc:
         raise click.ClickException(exc.message) from None
-    response = seed.from_reply(reply, turn.response_type).model_dump(mode="json", exclude_none=True)
+    response = json.loads(seed.from_reply(reply, turn.response_type))
     candidates = extraction.candidates if extraction else []
     if as_json:
         document = {

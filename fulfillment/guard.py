@@ -19,6 +19,8 @@ _MAX_ASKERS = 100_000  # memory bound for the in-process log
 
 
 class MissLog(Protocol):
+    remote: bool
+
     async def record_miss(self, asker: str) -> None: ...
 
     async def count_misses(self, asker: str, window_seconds: int) -> int: ...
@@ -26,6 +28,8 @@ class MissLog(Protocol):
 
 class MemoryMissLog:
     """Misses kept in this process: enough for one instance on the embedded store."""
+
+    remote = False  # no I/O: needs neither a timer nor the circuit breaker
 
     def __init__(self) -> None:
         self._misses: OrderedDict[str, deque[float]] = OrderedDict()
@@ -56,6 +60,7 @@ class LookupGuard:
         self.slow_after = slow_after
         self.refuse_after = refuse_after
         self.window_seconds = window_seconds
+        self.remote = log.remote
 
     async def admit(self, asker: Asker, deadline: float) -> bool:
         """False when the asker is refused; otherwise waits a little once they are suspect."""

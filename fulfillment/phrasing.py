@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from babel import Locale
-from babel.dates import format_skeleton
+from babel.dates import format_date, match_skeleton
 from babel.lists import format_list
 from babel.numbers import format_currency
 
@@ -19,6 +19,7 @@ from fulfillment.templates import fill, placeholders
 # ("Wed, March 12, 2025"), en_GB ("Wednesday, 12 March 2025") and en_AU ("Wednesday 12
 # March 2025"). The month is spelled out: "mar" is March and Tuesday in Spanish.
 DATE_SKELETON = "yMMMMEEEEd"
+_CACHE_LIMIT = 4096  # distinct dates and amounts remembered per locale
 
 
 class Phrasebook:
@@ -28,6 +29,11 @@ class Phrasebook:
         self.spec = spec
         self.locale = locale
         self._babel_locale = Locale.parse(locale)
+        skeletons = self._babel_locale.datetime_skeletons
+        self._date_pattern = skeletons[match_skeleton(DATE_SKELETON, skeletons)]
+        self._dates: dict[dt.date, str] = {}
+        self._amounts: dict[tuple[Decimal, str], str] = {}
+        self._lists: dict[tuple[str, ...], str] = {}
         self._translations = translations
         # Variant choice depends only on the English source, so it is worked out once.
         self._variants = {
@@ -58,11 +64,30 @@ class Phrasebook:
         return fill(translated, {**(values or {}), "count": count})
 
     def date(self, value: dt.date) -> str:
-        return str(format_skeleton(DATE_SKELETON, value, locale=self._babel_locale))
+        # Babel matches a skeleton against all of the locale's patterns on every call; the
+        # pattern was chosen once in __init__, and a date is written the same way every time.
+        written = self._dates.get(value)
+        if written is None:
+            written = str(format_date(value, self._date_pattern, locale=self._babel_locale))
+            if len(self._dates) < _CACHE_LIMIT:
+                self._dates[value] = written
+        return written
 
     def join_list(self, parts: Sequence[str]) -> str:
         """ "a, b and c" the way the locale joins a list."""
-        return str(format_list(list(parts), locale=self._babel_locale))
+        key = tuple(parts)
+        written = self._lists.get(key)
+        if written is None:
+            written = str(format_list(list(parts), locale=self._babel_locale))
+            if len(self._lists) < _CACHE_LIMIT:
+                self._lists[key] = written
+        return written
 
     def money(self, amount: Decimal, currency: str) -> str:
-        return str(format_currency(amount, currency, locale=self._babel_locale))
+        key = (amount, currency)
+        written = self._amounts.get(key)
+        if written is None:
+            written = str(format_currency(amount, currency, locale=self._babel_locale))
+            if len(self._amounts) < _CACHE_LIMIT:
+                self._amounts[key] = written
+        return written

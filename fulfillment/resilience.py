@@ -64,15 +64,22 @@ class Backend:
         self.breaker = breaker
         self._on_error = on_error
 
-    async def call(self, work: Awaitable[T], deadline: float) -> T:
-        """Run `work` before the monotonic `deadline`, or raise BackendUnavailable."""
+    async def call(self, work: Awaitable[T], deadline: float, timed: bool = True) -> T:
+        """Run `work` before the monotonic `deadline`, or raise BackendUnavailable.
+
+        `timed=False` is for work that never waits on I/O (the embedded store answers in
+        microseconds, inside the event loop): a timer could not interrupt it anyway, and
+        arming one costs more than the lookup.
+        """
         if not self.breaker.allow():
             _close(work)
             self._on_error("circuit_open")
             raise BackendUnavailable("circuit_open")
-        remaining = deadline - time.monotonic()
         try:
-            async with asyncio.timeout(max(remaining, 0.001)):
+            if timed:
+                async with asyncio.timeout(max(deadline - time.monotonic(), 0.001)):
+                    result = await work
+            else:
                 result = await work
         except TimeoutError:
             self._failed("timeout")

@@ -46,11 +46,10 @@ def _note(request: Request, platform: str, turn: Turn, reply: Reply) -> None:
     )
 
 
-def _answer(model: BaseModel, reply: Reply) -> Response:
+def _answer(model: BaseModel | bytes, reply: Reply) -> Response:
+    body = model if isinstance(model, bytes) else model.model_dump_json(exclude_none=True)
     return Response(
-        model.model_dump_json(exclude_none=True),
-        media_type="application/json",
-        headers={"Content-Language": bcp47(reply.locale)},
+        body, media_type="application/json", headers={"Content-Language": bcp47(reply.locale)}
     )
 
 

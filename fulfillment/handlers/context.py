@@ -24,14 +24,21 @@ class HandlerContext:
 
     async def find_order(self, number: str, asker: Asker) -> Order | None:
         """The store's answer within the deadline, or BackendUnavailable."""
-        return await self.backend.call(self.store.find_order(number, asker), self.deadline)
+        work = self.store.find_order(number, asker)
+        return await self.backend.call(work, self.deadline, self.store.remote)
 
     async def open_orders(self, asker: Asker, limit: int) -> list[Order]:
-        return await self.backend.call(self.store.open_orders(asker, limit), self.deadline)
+        work = self.store.open_orders(asker, limit)
+        return await self.backend.call(work, self.deadline, self.store.remote)
 
     async def admit(self, asker: Asker) -> bool:
         """False once the asker has asked for too many unknown orders (see guard.py)."""
+        if not self.guard.remote:
+            return await self.guard.admit(asker, self.deadline)
         return await self.backend.call(self.guard.admit(asker, self.deadline), self.deadline)
 
     async def missed(self, asker: Asker) -> None:
-        await self.backend.call(self.guard.missed(asker), self.deadline)
+        if not self.guard.remote:
+            await self.guard.missed(asker)
+        else:
+            await self.backend.call(self.guard.missed(asker), self.deadline)

@@ -96,6 +96,9 @@ def normalize_order_number(raw: str) -> str:
 
 
 class OrderStore(Protocol):
+    # True when lookups wait on the network (a timer guards them); False for in-process stores.
+    remote: bool
+
     async def find_order(self, number: str, asker: Asker) -> Order | None:
         """The order with this number if it belongs to the asker, else None.
 

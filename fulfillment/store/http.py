@@ -340,6 +340,7 @@ def _same(ours: str | None, theirs: str | None) -> bool:
 
 
 class HttpOrderStore:
+    remote = True
     """The `OrderStore` over a shop's HTTP API: one pooled client, one retry, scoped answers."""
 
     def __init__(self, config: ShopApiConfig) -> None:

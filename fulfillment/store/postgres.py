@@ -117,6 +117,8 @@ async def upgrade(url: str) -> list[int]:
 
 
 class PostgresOrderStore:
+    remote = True
+
     def __init__(self, url: str, min_size: int = 1, max_size: int = 10) -> None:
         # Not opened here: the pool connects in the background, so the service starts (and
         # apologises) even while the database is down.

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from fulfillment.store.base import OPEN_STATUSES, Asker, Item, Order, OrderStatus, Shipment
 from fulfillment.store.records import CustomerRecord, OrderRecord
@@ -63,16 +65,25 @@ OWNED_BY_ASKER = """
           AND (i.user_id = :uid OR i.user_name = :user_name)
     )
 """
-ORDER_COLUMNS = "o.id, o.number, o.status, o.placed_date, o.currency, o.total"
+# One statement per lookup: the shipment joined, the items aggregated as JSON.
+ORDER_COLUMNS = """
+    o.id, o.number, o.status, o.placed_date, o.currency, o.total,
+    s.carrier, s.tracking_number, s.tracking_url, s.expected_date, s.delivered_date,
+    (SELECT json_group_array(json_array(i.name, i.quantity, i.image_url))
+       FROM (SELECT name, quantity, image_url FROM items
+             WHERE order_id = o.id ORDER BY position) AS i)
+"""
 # Composed only from the constants above, never from input: values are bound parameters.
 FIND_ORDER = f"""
 SELECT {ORDER_COLUMNS}
 FROM orders o JOIN customers c ON c.id = o.customer_id
+LEFT JOIN shipments s ON s.rowid = (SELECT min(rowid) FROM shipments WHERE order_id = o.id)
 WHERE o.number = :number AND ({OWNED_BY_ASKER})
 """  # noqa: S608
 OPEN_ORDERS = f"""
 SELECT {ORDER_COLUMNS}
 FROM orders o JOIN customers c ON c.id = o.customer_id
+LEFT JOIN shipments s ON s.rowid = (SELECT min(rowid) FROM shipments WHERE order_id = o.id)
 WHERE o.status IN ({", ".join(f"'{status.value}'" for status in sorted(OPEN_STATUSES))})
   AND ({OWNED_BY_ASKER})
 ORDER BY o.placed_date DESC, o.id DESC
@@ -89,6 +100,8 @@ def _iso(value: dt.date | None) -> str | None:
 
 
 class SQLiteOrderStore:
+    remote = False
+
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
@@ -123,26 +136,16 @@ class SQLiteOrderStore:
         params = {"limit": limit, **self._asker_params(asker)}
         return [self._order(row) for row in self._db.execute(OPEN_ORDERS, params).fetchall()]
 
-    def _order(self, row: tuple[object, ...]) -> Order:
-        order_id, number, status, placed, currency, total = row
-        shipment_row = self._db.execute(
-            "SELECT carrier, tracking_number, tracking_url, expected_date, delivered_date "
-            "FROM shipments WHERE order_id = ? LIMIT 1",
-            (order_id,),
-        ).fetchone()
+    @staticmethod
+    def _order(row: tuple[Any, ...]) -> Order:
+        (_, number, status, placed, currency, total) = row[:6]
+        carrier, tracking_number, tracking_url, expected, delivered = row[6:11]
         shipment = None
-        if shipment_row:
-            carrier, tracking_number, tracking_url, expected, delivered = shipment_row
+        if any(value is not None for value in row[6:11]):
             shipment = Shipment(
                 carrier, tracking_number, tracking_url, _date(expected), _date(delivered)
             )
-        items = tuple(
-            Item(name, quantity, image_url)
-            for name, quantity, image_url in self._db.execute(
-                "SELECT name, quantity, image_url FROM items WHERE order_id = ? ORDER BY position",
-                (order_id,),
-            )
-        )
+        items = tuple(Item(name, quantity, url) for name, quantity, url in json.loads(row[11]))
         return Order(
             number=str(number),
             status=OrderStatus(str(status)),

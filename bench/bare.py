@@ -1,0 +1,36 @@
+"""The baseline: a bare Starlette app with one POST route that parses the body (json.loads)
+and returns a fixed JSON of about 200 bytes. Run with uvicorn --factory bench.bare:create_app."""
+
+from __future__ import annotations
+
+import json
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+FIXED = json.dumps(
+    {
+        "response": {
+            "responseType": "text",
+            "responseId": "be49e7a0-8638-486b-899b-be42e3760b46-e15c53b8",
+            "responseMessages": [
+                {
+                    "simpleResponse": {
+                        "responseText": "Order 748596 has been shipped with Blue Dart."
+                    }
+                }
+            ],
+        }
+    }
+).encode()
+
+
+async def answer(request: Request) -> Response:
+    json.loads(await request.body())
+    return Response(FIXED, media_type="application/json")
+
+
+def create_app() -> Starlette:
+    return Starlette(routes=[Route("/bare", answer, methods=["POST"])])
