@@ -91,6 +91,9 @@ LIMIT :limit
 """  # noqa: S608
 
 
+_ORDER_CACHE = 10_000
+
+
 def _date(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
@@ -111,6 +114,7 @@ class SQLiteOrderStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(SCHEMA)
+        self._orders: dict[tuple[Any, ...], Order] = {}
 
     def is_empty(self) -> bool:
         return self._db.execute("SELECT 1 FROM orders LIMIT 1").fetchone() is None
@@ -136,8 +140,20 @@ class SQLiteOrderStore:
         params = {"limit": limit, **self._asker_params(asker)}
         return [self._order(row) for row in self._db.execute(OPEN_ORDERS, params).fetchall()]
 
+    def _order(self, row: tuple[Any, ...]) -> Order:
+        # Orders are immutable values; the same row always makes the same Order, so a row seen
+        # before (a customer asking again) skips the parsing. Keyed by the whole row: any
+        # change in the store is a different key.
+        order = self._orders.get(row)
+        if order is None:
+            order = self._parse(row)
+            if len(self._orders) >= _ORDER_CACHE:
+                self._orders.clear()
+            self._orders[row] = order
+        return order
+
     @staticmethod
-    def _order(row: tuple[Any, ...]) -> Order:
+    def _parse(row: tuple[Any, ...]) -> Order:
         (_, number, status, placed, currency, total) = row[:6]
         carrier, tracking_number, tracking_url, expected, delivered = row[6:11]
         shipment = None
