@@ -41,6 +41,10 @@ class JsonFormatter(logging.Formatter):
 
 def configure_logging() -> None:
     """JSON lines on stderr for the service's loggers, once per process."""
+    # Records need no thread or process names: computing them was a sixth of a log call.
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     logger = logging.getLogger("fulfillment")
     if any(getattr(h, "_fulfillment", False) for h in logger.handlers):
         return

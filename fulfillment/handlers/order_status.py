@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from fulfillment.handlers.context import HandlerContext
 from fulfillment.phrasing import Phrasebook
 from fulfillment.reply import (
@@ -112,7 +114,12 @@ def order_media(order: Order, book: Phrasebook) -> MediaMessage | None:
     return MediaMessage(objects) if objects else None
 
 
-def order_messages(order: Order, book: Phrasebook, response_type: ResponseType) -> list[Message]:
+@functools.lru_cache(maxsize=4096)
+def order_messages(
+    order: Order, book: Phrasebook, response_type: ResponseType
+) -> tuple[Message, ...]:
+    """What to say about an order: a pure function of the order, the words and the type,
+    so customers asking again about the same order get it without rendering it again."""
     messages: list[Message] = [TextMessage(status_text(order, book))]
     if response_type is ResponseType.CARD:
         messages.append(order_card(order, book))
@@ -120,7 +127,7 @@ def order_messages(order: Order, book: Phrasebook, response_type: ResponseType) 
         media = order_media(order, book)
         if media is not None:
             messages.append(media)
-    return messages
+    return tuple(messages)
 
 
 def order_summary(order: Order, book: Phrasebook) -> str:
