@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from fulfillment.adapters import dialogflow_cx, dialogflow_es, rasa, seed
-from fulfillment.body import parse_model, read_body
+from fulfillment.body import Model, parse_model, read_body
 from fulfillment.dispatch import dispatch
 from fulfillment.errors import UnknownInterestType
 from fulfillment.i18n.locales import bcp47
@@ -27,6 +27,14 @@ RASA_PATH = "/webhook"
 def services_of(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
+
+
+async def _authenticated_body(
+    request: Request, services: Services, model: type[Model], query_token: bool = False
+) -> Model:
+    """Credentials first (a stranger's body is never read), then the body, validated."""
+    services.credentials.check(request, query_token=query_token)
+    return parse_model(await read_body(request, services.settings.max_body_bytes), model)
 
 
 def _begin(request: Request, platform: str) -> float:
@@ -64,10 +72,7 @@ def _response_type(value: Any, default: ResponseType) -> ResponseType:
 async def get_order_status(request: Request) -> Response:
     started = _begin(request, "seed")
     services = services_of(request)
-    services.credentials.check(request)
-    payload = parse_model(
-        await read_body(request, services.settings.max_body_bytes), seed.OrderStatusRequest
-    )
+    payload = await _authenticated_body(request, services, seed.OrderStatusRequest)
     turn = seed.to_turn(payload, services.resolver.resolve(payload.languageCode))
     reply = await dispatch(services, turn, "queryInfo.interestType", started)
     _note(request, "seed", turn, reply)
@@ -77,11 +82,7 @@ async def get_order_status(request: Request) -> Response:
 async def dialogflow_es_webhook(request: Request) -> Response:
     started = _begin(request, "dialogflow-es")
     services = services_of(request)
-    services.credentials.check(request)
-    payload = parse_model(
-        await read_body(request, services.settings.max_body_bytes),
-        dialogflow_es.DialogflowEsRequest,
-    )
+    payload = await _authenticated_body(request, services, dialogflow_es.DialogflowEsRequest)
     result = payload.queryResult
     routes = services.platforms.dialogflow_intents
     names = [result.intent.displayName if result.intent else None, result.action]
@@ -113,11 +114,7 @@ async def dialogflow_es_webhook(request: Request) -> Response:
 async def dialogflow_cx_webhook(request: Request) -> Response:
     started = _begin(request, "dialogflow-cx")
     services = services_of(request)
-    services.credentials.check(request)
-    payload = parse_model(
-        await read_body(request, services.settings.max_body_bytes),
-        dialogflow_cx.DialogflowCxRequest,
-    )
+    payload = await _authenticated_body(request, services, dialogflow_cx.DialogflowCxRequest)
     tag = payload.fulfillmentInfo.tag or ""
     interest_type = services.platforms.cx_tags.get(tag)
     if interest_type is None:
@@ -138,10 +135,7 @@ async def dialogflow_cx_webhook(request: Request) -> Response:
 async def rasa_webhook(request: Request) -> Response:
     started = _begin(request, "rasa")
     services = services_of(request)
-    services.credentials.check(request, query_token=True)
-    call = parse_model(
-        await read_body(request, services.settings.max_body_bytes), rasa.RasaActionCall
-    )
+    call = await _authenticated_body(request, services, rasa.RasaActionCall, query_token=True)
     interest_type = services.platforms.rasa_actions.get(call.next_action)
     if interest_type is None:
         # rasa-sdk's own answer to an action it does not know.
