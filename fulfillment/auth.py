@@ -15,6 +15,7 @@ from starlette.requests import Request
 from fulfillment.errors import Unauthorized
 from fulfillment.settings import Settings
 
+_ACCEPTED_MAX = 64
 CHALLENGE = 'Bearer realm="fulfillment", Basic realm="fulfillment", charset="UTF-8"'
 
 
@@ -31,13 +32,22 @@ class Credentials:
     def __init__(self, api_keys: list[str], basic: list[str]) -> None:
         self._keys = [_digest(key) for key in api_keys]
         self._basic = [_digest(pair) for pair in basic]
+        # Credentials already found valid, so a platform's every call skips the hashing. Only
+        # valid ones are kept: a stranger's guesses cannot grow it, and hitting it tells them
+        # nothing the 200 does not.
+        self._accepted: set[tuple[str, bool]] = set()
 
-    @staticmethod
-    def _matches(candidate: str, digests: list[bytes]) -> bool:
+    def _matches(self, candidate: str, basic: bool) -> bool:
+        if (candidate, basic) in self._accepted:
+            return True
         presented = _digest(candidate)
         found = False
-        for digest in digests:  # no early exit: every key costs the same
+        for digest in self._basic if basic else self._keys:  # no early exit: same cost each
             found |= hmac.compare_digest(presented, digest)
+        if found:
+            if len(self._accepted) >= _ACCEPTED_MAX:
+                self._accepted.clear()
+            self._accepted.add((candidate, basic))
         return found
 
     def check(self, request: Request, query_token: bool = False) -> None:
@@ -56,14 +66,14 @@ class Credentials:
                 "'X-API-Key: <key>' or HTTP Basic."
             )
         if api_key is not None:
-            if not self._matches(api_key.strip(), self._keys):
+            if not self._matches(api_key.strip(), basic=False):
                 raise _unauthorized("The API key in X-API-Key is not valid.")
             return
         assert header is not None
         scheme, _, value = header.strip().partition(" ")
         value = value.strip()
         if scheme.lower() == "bearer" and value:
-            if not self._matches(value, self._keys):
+            if not self._matches(value, basic=False):
                 raise _unauthorized("The bearer token is not a valid API key.")
             return
         if scheme.lower() == "basic" and value:
@@ -77,7 +87,7 @@ class Credentials:
             if not colon:
                 raise _unauthorized("The Basic credentials must be user:password.")
             # A key as the password lets a console that only offers Basic use an API key.
-            if not (self._matches(pair, self._basic) | self._matches(password, self._keys)):
+            if not (self._matches(pair, basic=True) | self._matches(password, basic=False)):
                 raise _unauthorized("The Basic credentials are not valid.")
             return
         raise _unauthorized("The Authorization header must be 'Bearer <key>' or 'Basic <base64>'.")

@@ -13,8 +13,8 @@ import re
 import time
 from typing import Any
 
+import orjson
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 access_log = logging.getLogger("fulfillment.access")
@@ -130,6 +130,7 @@ class RequestLog:
         given = next((v for k, v in scope["headers"] if k == b"x-request-id"), b"")
         text = given.decode("latin-1")
         request_id = text if _REQUEST_ID.match(text) else os.urandom(16).hex()
+        rid = request_id.encode("latin-1")
         details: dict[str, Any] = {}
         scope.setdefault("state", {})["log"] = details
         status = 500
@@ -139,7 +140,7 @@ class RequestLog:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                MutableHeaders(scope=message)["X-Request-ID"] = request_id
+                message["headers"] = [*message.get("headers", ()), (b"x-request-id", rid)]
             await send(message)
 
         try:
@@ -168,8 +169,12 @@ class RequestLog:
             if self.log_order_numbers and details.get("order_ids"):
                 fields["order_ids"] = details["order_ids"]
             if access_log.isEnabledFor(logging.INFO):
-                # Built here, once: the formatter passes it through unchanged.
-                access_log.info(json.dumps(fields, ensure_ascii=False))
+                # The line is built here, once (the formatter passes it through), and the
+                # record made directly: Logger.info would also walk the stack for a caller.
+                line = orjson.dumps(fields).decode("utf-8")
+                access_log.handle(
+                    logging.LogRecord(access_log.name, logging.INFO, __file__, 0, line, None, None)
+                )
 
 
 def _outcome_of(status: int) -> str:

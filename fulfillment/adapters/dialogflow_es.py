@@ -222,9 +222,8 @@ def _google(reply: Reply) -> dict[str, Any]:
     return {"google": {"expectUserResponse": True, "richResponse": rich}}
 
 
-def from_reply(
-    reply: Reply, request: DialogflowEsRequest, interest_type: str
-) -> DialogflowEsResponse:
+def from_reply(reply: Reply, request: DialogflowEsRequest, interest_type: str) -> bytes:
+    """The response body, encoded once (its size decides whether the pictures fit)."""
     contexts = []
     waiting = awaiting(request)
     if reply.awaits_order_number:
@@ -243,8 +242,10 @@ def from_reply(
         outputContexts=contexts or None,
         payload=_google(reply) if is_google(request) else None,
     )
-    if len(response.model_dump_json(exclude_none=True)) > MAX_RESPONSE_BYTES:
+    body = response.model_dump_json(exclude_none=True).encode("utf-8")
+    if len(body) > MAX_RESPONSE_BYTES:
         # Never over Dialogflow's limit: the words matter more than the pictures.
         response.fulfillmentMessages = [{"text": {"text": [t]}} for t in texts(reply)]
         response.payload = None
-    return response
+        body = response.model_dump_json(exclude_none=True).encode("utf-8")
+    return body

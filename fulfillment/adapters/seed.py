@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Annotated, Any, Literal
 
+import orjson
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from fulfillment.reply import CardMessage, MediaMessage, Message, Reply, TextMessage
@@ -242,4 +242,4 @@ def from_reply(reply: Reply, response_type: ResponseType) -> bytes:
             "responseMessages": [_message(m) for m in reply.messages],
         }
     }
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return orjson.dumps(body)
