@@ -15,12 +15,13 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from fulfillment import webhooks
 from fulfillment.errors import EXCEPTION_HANDLERS, NotReady
 from fulfillment.observability import Metrics, RequestLog, configure_logging
 from fulfillment.openapi import openapi_document
+from fulfillment.playground.routes import routes as playground_routes
 from fulfillment.services import build_services
 from fulfillment.settings import Settings
 from fulfillment.webhooks import CX_PATH, ES_PATH, RASA_PATH, SEED_PATH, services_of
@@ -104,7 +105,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             await services.store.close()
 
-    routes = [
+    routes: list[BaseRoute] = [
         Route(SEED_PATH, webhooks.get_order_status, methods=["POST"]),
         Route(ES_PATH, webhooks.dialogflow_es_webhook, methods=["POST"]),
         Route(CX_PATH, webhooks.dialogflow_cx_webhook, methods=["POST"]),
@@ -116,6 +117,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/openapi.json", openapi, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
     ]
+    if settings.playground_enabled:
+        routes += playground_routes()
     app = Starlette(
         routes=routes,
         exception_handlers=dict(EXCEPTION_HANDLERS),

@@ -83,6 +83,11 @@ class Settings(BaseSettings):
     log_order_numbers: bool = Field(
         default=False, description="Write order numbers in the access log (never by default)."
     )
+    playground: bool | None = Field(
+        default=None,
+        description="Serve the designers' playground at /playground; unset, it is on only with "
+        "the embedded demo store (never by default in front of real customers' orders).",
+    )
     intents_dir: Path = Field(
         default=PROJECT_ROOT / "intents", description="The designers' intent files."
     )
@@ -107,6 +112,12 @@ class Settings(BaseSettings):
             if ":" not in credential.get_secret_value():
                 raise ValueError("each basic_auth entry must be user:password")
         return value
+
+    @property
+    def playground_enabled(self) -> bool:
+        if self.playground is not None:
+            return self.playground
+        return self.database_url is None and self.order_api_config is None and self.demo_data
 
     @property
     def sqlite_path(self) -> Path:

@@ -44,8 +44,12 @@ def _begin(request: Request, platform: str) -> float:
 
 
 def _note(request: Request, platform: str, turn: Turn, reply: Reply) -> None:
-    """What the access log and the metrics say about this request (no personal data)."""
-    request.scope.setdefault("state", {}).setdefault("log", {}).update(
+    """What the access log and the metrics say about this request (no personal data).
+
+    The reply itself is kept in the request's state for the playground, which shows it."""
+    state = request.scope.setdefault("state", {})
+    state["reply"] = reply
+    state.setdefault("log", {}).update(
         platform=platform,
         interest_type=turn.interest_type,
         locale=reply.locale,

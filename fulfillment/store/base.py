@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class BackendError(Exception):
@@ -90,6 +91,46 @@ class Order:
         return sum(item.quantity for item in self.items)
 
 
+@dataclass(frozen=True, slots=True)
+class Identity:
+    channel: str
+    user_id: str
+    user_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerSummary:
+    """A customer as the playground's picker shows them: who, where, and a few order numbers."""
+
+    first_name: str | None
+    last_name: str | None
+    email: str | None
+    identities: tuple[Identity, ...]
+    orders: tuple[str, ...]
+
+
+def customer_summaries(
+    customers: Sequence[Sequence[Any]],
+    identities: Sequence[Sequence[Any]],
+    orders: Sequence[Sequence[Any]],
+    orders_each: int = 5,
+) -> list[CustomerSummary]:
+    """Rows (id, first, last, email), (customer id, channel, user id, user name) and
+    (customer id, number), as the SQL stores read them, joined into summaries."""
+    known: dict[Any, list[Identity]] = {}
+    for customer_id, channel, user_id, user_name in identities:
+        known.setdefault(customer_id, []).append(Identity(channel, user_id, user_name))
+    numbers: dict[Any, list[str]] = {}
+    for customer_id, number in orders:
+        numbers.setdefault(customer_id, []).append(str(number))
+    return [
+        CustomerSummary(
+            first, last, email, tuple(known.get(id_, [])), tuple(numbers.get(id_, [])[:orders_each])
+        )
+        for id_, first, last, email in customers
+    ]
+
+
 def normalize_order_number(raw: str) -> str:
     """The form order numbers are stored and compared in: no '#', no spaces, upper case."""
     return raw.strip().lstrip("#").strip().upper()
@@ -120,3 +161,11 @@ class OrderStore(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+class CustomerDirectory(Protocol):
+    """Stores that can list their customers (the embedded and PostgreSQL stores)."""
+
+    async def customers(self, limit: int) -> list[CustomerSummary]:
+        """Customers in a stable order, each with up to 5 of their latest order numbers."""
+        ...

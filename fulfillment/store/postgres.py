@@ -10,7 +10,16 @@ from typing import Any
 from psycopg import AsyncConnection, AsyncCursor
 from psycopg_pool import AsyncConnectionPool
 
-from fulfillment.store.base import OPEN_STATUSES, Asker, Item, Order, OrderStatus, Shipment
+from fulfillment.store.base import (
+    OPEN_STATUSES,
+    Asker,
+    CustomerSummary,
+    Item,
+    Order,
+    OrderStatus,
+    Shipment,
+    customer_summaries,
+)
 from fulfillment.store.records import CustomerRecord, OrderRecord
 
 # Each migration runs once, in order; `fulfillment db upgrade` applies the missing ones.
@@ -87,6 +96,20 @@ OPEN_ORDERS = f"""
     ORDER BY o.placed_date DESC, o.id DESC LIMIT %(limit)s
 """  # noqa: S608
 
+CUSTOMERS = """
+SELECT c.id, c.first_name, c.last_name, c.email FROM customers c ORDER BY c.id LIMIT %(limit)s
+"""
+CUSTOMER_IDENTITIES = """
+SELECT customer_id, channel, user_id, user_name FROM identities
+WHERE customer_id IN (SELECT id FROM customers ORDER BY id LIMIT %(limit)s)
+ORDER BY customer_id, channel, user_id
+"""
+CUSTOMER_ORDERS = """
+SELECT customer_id, number FROM orders
+WHERE customer_id IN (SELECT id FROM customers ORDER BY id LIMIT %(limit)s)
+ORDER BY customer_id, placed_date DESC, id DESC
+"""
+
 
 def _params(asker: Asker) -> dict[str, Any]:
     return {
@@ -157,6 +180,17 @@ class PostgresOrderStore:
             await cur.execute(OPEN_ORDERS, params)
             rows = await cur.fetchall()
             return [await self._order(cur, row) for row in rows]
+
+    async def customers(self, limit: int) -> list[CustomerSummary]:
+        params = {"limit": limit}
+        async with self._pool.connection() as conn, conn.cursor() as cur:
+            await cur.execute(CUSTOMERS, params)
+            rows = await cur.fetchall()
+            await cur.execute(CUSTOMER_IDENTITIES, params)
+            identities = await cur.fetchall()
+            await cur.execute(CUSTOMER_ORDERS, params)
+            numbers = await cur.fetchall()
+        return customer_summaries(rows, identities, numbers)
 
     @staticmethod
     async def _order(cur: AsyncCursor[Any], row: tuple[Any, ...]) -> Order:

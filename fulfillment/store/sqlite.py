@@ -10,7 +10,16 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from fulfillment.store.base import OPEN_STATUSES, Asker, Item, Order, OrderStatus, Shipment
+from fulfillment.store.base import (
+    OPEN_STATUSES,
+    Asker,
+    CustomerSummary,
+    Item,
+    Order,
+    OrderStatus,
+    Shipment,
+    customer_summaries,
+)
 from fulfillment.store.records import CustomerRecord, OrderRecord
 
 SCHEMA = """
@@ -89,6 +98,20 @@ WHERE o.status IN ({", ".join(f"'{status.value}'" for status in sorted(OPEN_STAT
 ORDER BY o.placed_date DESC, o.id DESC
 LIMIT :limit
 """  # noqa: S608
+
+CUSTOMERS = """
+SELECT c.id, c.first_name, c.last_name, c.email FROM customers c ORDER BY c.id LIMIT :limit
+"""
+CUSTOMER_IDENTITIES = """
+SELECT customer_id, channel, user_id, user_name FROM identities
+WHERE customer_id IN (SELECT id FROM customers ORDER BY id LIMIT :limit)
+ORDER BY customer_id, channel, user_id
+"""
+CUSTOMER_ORDERS = """
+SELECT customer_id, number FROM orders
+WHERE customer_id IN (SELECT id FROM customers ORDER BY id LIMIT :limit)
+ORDER BY customer_id, placed_date DESC, id DESC
+"""
 
 
 _ORDER_CACHE = 10_000
@@ -171,6 +194,13 @@ class SQLiteOrderStore:
             shipment=shipment,
             items=items,
         )
+
+    async def customers(self, limit: int) -> list[CustomerSummary]:
+        params = {"limit": limit}
+        rows = self._db.execute(CUSTOMERS, params).fetchall()
+        identities = self._db.execute(CUSTOMER_IDENTITIES, params).fetchall()
+        numbers = self._db.execute(CUSTOMER_ORDERS, params).fetchall()
+        return customer_summaries(rows, identities, numbers)
 
     async def open(self) -> None:
         """Nothing to do: the file was opened when the store was made."""

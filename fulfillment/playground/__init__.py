@@ -1,0 +1,1 @@
+"""The conversation designers' playground: a page served by the service itself."""
