@@ -128,6 +128,25 @@ def test_a_failed_save_leaves_nothing_behind(store: Runner) -> None:
     assert store(store.store.find_order("555001", RAVI)) is None
 
 
+def test_customers_are_listed_with_identities_and_latest_orders(store: Runner) -> None:
+    customers = store(store.store.customers(50))
+    records = demo_orders(TODAY)
+    assert len(customers) == len({r.customer.email for r in records})
+    ravi = next(c for c in customers if c.email == "ravi.r@example.com")
+    assert ravi.first_name == "Ravi"
+    assert [(i.channel, i.user_id, i.user_name) for i in ravi.identities] == [
+        ("TELEGRAM", "51342", "ravir")
+    ]
+    assert "748596" in ravi.orders
+    assert len(ravi.orders) <= 5
+    ram = next(c for c in customers if c.email == "ram123@gmail.com")
+    assert {i.channel for i in ram.identities} == {"WEB", "WHATSAPP"}
+    # Latest first: the same order as the store's own dates say.
+    placed = {r.number: r.placed_date for r in records}
+    assert [placed[n] for n in ram.orders] == sorted((placed[n] for n in ram.orders), reverse=True)
+    assert len(store(store.store.customers(1))) == 1
+
+
 def test_ping(store: Runner) -> None:
     assert store(store.store.ping()) is True
 
