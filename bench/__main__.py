@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import loadgen, orders
+from fulfillment.cli import EVENT_LOOP
 from fulfillment.webhooks import CX_PATH, ES_PATH, RASA_PATH, SEED_PATH
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -106,6 +107,9 @@ def server(
         "--no-access-log",
         "--log-level",
         "warning",
+        # Both apps on the loop the service ships with (fulfillment serve, Procfile).
+        "--loop",
+        EVENT_LOOP,
     ]
     if cpu is not None:
         command = ["taskset", "-c", cpu, *command]

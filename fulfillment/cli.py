@@ -26,6 +26,9 @@ def main() -> None:
 
 main.add_command(catalogs)
 
+# The event loop `serve`, the Procfile and the benchmark run on (see `serve`).
+EVENT_LOOP = "asyncio"
+
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
@@ -51,7 +54,15 @@ def serve(host: str, port: int | None) -> None:
     # The start-up banner's curl example reads the port from here, as under a Procfile.
     os.environ["PORT"] = str(port)
     uvicorn.run(
-        "fulfillment.app:create_app", factory=True, host=host, port=port, proxy_headers=True
+        "fulfillment.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        proxy_headers=True,
+        # Measured (README, Performance): under saturation uvloop let some requests wait
+        # 20x the median (p99 450-900 ms at 64 connections); asyncio's loop serves them in
+        # order (p99 ~2x the median) at the same throughput.
+        loop=EVENT_LOOP,
     )
 
 
