@@ -1,0 +1,909 @@
+/* The designers' playground: plain JavaScript, no build step, no dependency.
+ *
+ * Every piece of data from the API is put into the page with textContent or as an
+ * attribute value; nothing from the API ever goes through innerHTML.
+ */
+"use strict";
+
+(() => {
+  const KEY_STORAGE = "fulfillment.playground.key";
+  const API = "playground/api/"; // relative to /playground, like the page's own files
+  const GUEST = {
+    label: "A new customer (no orders)",
+    channel: "WEB",
+    userId: "playground-guest",
+    userName: null,
+    firstName: null,
+    orders: [],
+  };
+
+  const $ = (selector, root = document) => root.querySelector(selector);
+  const $$ = (selector, root = document) => Array.from(root.querySelectorAll(selector));
+
+  /** An element with attributes and children; strings become text nodes. */
+  function h(tag, attributes = {}, ...children) {
+    const element = document.createElement(tag);
+    for (const [name, value] of Object.entries(attributes)) {
+      if (value === null || value === undefined || value === false) continue;
+      if (name === "class") element.className = value;
+      else if (name === "text") element.textContent = value;
+      else if (name.startsWith("on")) element.addEventListener(name.slice(2), value);
+      else element.setAttribute(name, value === true ? "" : String(value));
+    }
+    append(element, children);
+    return element;
+  }
+
+  function append(parent, children) {
+    for (const child of children.flat(Infinity)) {
+      if (child === null || child === undefined || child === false) continue;
+      parent.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return parent;
+  }
+
+  function clear(element) {
+    element.replaceChildren();
+    return element;
+  }
+
+  /* ---------------------------------------------------------------- status */
+
+  let statusTimer = 0;
+
+  /** Says something in the live region (read out by screen readers). */
+  function announce(message, kind = "info") {
+    const status = $("#status");
+    window.clearTimeout(statusTimer);
+    status.className = `status status-${kind}`;
+    status.textContent = message;
+    if (kind !== "error") {
+      statusTimer = window.setTimeout(() => {
+        status.textContent = "";
+        status.className = "status";
+      }, 8000);
+    }
+  }
+
+  /* ------------------------------------------------------------------- API */
+
+  class ApiError extends Error {
+    constructor(status, code, message, details) {
+      super(message);
+      this.status = status;
+      this.code = code;
+      this.details = details;
+    }
+  }
+
+  function storedKey() {
+    try {
+      return window.sessionStorage.getItem(KEY_STORAGE);
+    } catch {
+      return null;
+    }
+  }
+
+  /** One API call. Errors become ApiError; a 401 signs out (the key is no longer good). */
+  async function api(path, { method = "GET", body, key = storedKey(), signOutOn401 = true } = {}) {
+    const headers = { Accept: "application/json", Authorization: `Bearer ${key || ""}` };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    let response;
+    try {
+      response = await fetch(API + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        cache: "no-store",
+        credentials: "omit",
+      });
+    } catch (error) {
+      if (error instanceof TypeError && /header/i.test(error.message)) {
+        throw new ApiError(0, "bad_key", "The key holds characters that cannot be sent in a header.");
+      }
+      throw new ApiError(0, "network", "The service did not answer. Is it running?");
+    }
+    let data = null;
+    try {
+      data = await response.json();
+    } catch {
+      data = null;
+    }
+    if (response.ok && data !== null) return data;
+    const envelope = data && typeof data === "object" ? data.error : null;
+    const error = envelope
+      ? new ApiError(response.status, envelope.code, envelope.message || "", envelope.details)
+      : new ApiError(
+          response.status,
+          "unreadable",
+          response.ok
+            ? `The service answered HTTP ${response.status} without JSON.`
+            : `The service answered HTTP ${response.status} ${response.statusText}`.trim() + ".",
+        );
+    if (response.status === 401 && signOutOn401) {
+      signOut("The service no longer accepts this key. Please sign in again.");
+    }
+    throw error;
+  }
+
+  /** The details of an error envelope as readable lines. */
+  function detailLines(details) {
+    if (details === null || details === undefined) return [];
+    if (Array.isArray(details)) {
+      return details.map((item) =>
+        item && typeof item === "object"
+          ? [item.field, item.problem || item.message].filter(Boolean).join(": ") ||
+            JSON.stringify(item)
+          : String(item),
+      );
+    }
+    if (typeof details === "object") {
+      return Object.entries(details).map(
+        ([name, value]) => `${name}: ${Array.isArray(value) ? value.join(", ") : typeof value === "object" && value !== null ? JSON.stringify(value) : value}`,
+      );
+    }
+    return [String(details)];
+  }
+
+  /** A readable error block for a panel. */
+  function errorBlock(error, doing) {
+    const isApi = error instanceof ApiError;
+    const heading = isApi && error.status
+      ? `${doing} failed: HTTP ${error.status}${error.code ? ` (${error.code})` : ""}`
+      : `${doing} failed`;
+    const lines = isApi ? detailLines(error.details) : [];
+    return h(
+      "div",
+      { class: "error", role: "alert", "data-testid": "error" },
+      h("p", {}, h("strong", { text: heading }), " ", error.message || String(error)),
+      lines.length ? h("ul", {}, lines.map((line) => h("li", { text: line }))) : null,
+    );
+  }
+
+  function failed(container, error, doing) {
+    if (error instanceof ApiError && error.status === 401) return; // back at the sign-in
+    clear(container).append(errorBlock(error, doing));
+    container.removeAttribute("aria-busy");
+    announce(`${doing} failed: ${error.message}`, "error");
+  }
+
+  /* ------------------------------------------------------------ sign-in */
+
+  let options = null;
+
+  function showSignIn(message) {
+    $("#playground").hidden = true;
+    $("#sign-out").hidden = true;
+    $("#sign-in").hidden = false;
+    const error = $("#sign-in-error");
+    error.textContent = message || "";
+    error.hidden = !message;
+    const input = $("#api-key");
+    input.setAttribute("aria-invalid", message ? "true" : "false");
+    input.focus();
+  }
+
+  function forgetData() {
+    options = null;
+    for (const id of ["#try-result", "#all-result", "#replies-result", "#tests-result"]) {
+      clear($(id));
+    }
+    for (const select of $$("select[data-options]")) clear(select);
+    for (const textarea of $$("textarea")) textarea.value = "";
+    for (const hint of $$(".customer-orders")) hint.textContent = "";
+    repliesShown = "";
+  }
+
+  function signOut(message) {
+    try {
+      window.sessionStorage.removeItem(KEY_STORAGE);
+    } catch {
+      /* storage blocked: nothing kept anyway */
+    }
+    forgetData();
+    showSignIn(message);
+    if (!message) announce("Signed out.");
+  }
+
+  function showPlayground(loaded) {
+    options = loaded;
+    fillOptions();
+    $("#sign-in").hidden = true;
+    $("#sign-in-error").hidden = true;
+    $("#api-key").value = "";
+    $("#playground").hidden = false;
+    $("#sign-out").hidden = false;
+    const wanted = location.hash.replace("#", "");
+    selectTab($(`[role="tab"][data-view="${wanted}"]`) || $("#tab-try"), false);
+  }
+
+  async function signIn(event) {
+    event.preventDefault();
+    const input = $("#api-key");
+    const key = input.value.trim();
+    if (!key) {
+      showSignIn("Enter the API key.");
+      return;
+    }
+    const button = $("#sign-in-button");
+    button.disabled = true;
+    announce("Checking the key…");
+    try {
+      const loaded = await api("options", { key, signOutOn401: false });
+      try {
+        window.sessionStorage.setItem(KEY_STORAGE, key);
+      } catch {
+        showSignIn("This browser does not let the page keep the key (session storage is off).");
+        return;
+      }
+      showPlayground(loaded);
+      announce("Signed in.");
+      $("#try-text").focus();
+    } catch (error) {
+      const message =
+        error.status === 401
+          ? "That key was refused. Check it and try again."
+          : `Could not sign in: ${error.message}`;
+      showSignIn(message);
+      announce(message, "error");
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  /* ------------------------------------------------------------ options */
+
+  function customers() {
+    return [...(options.customers || []), GUEST];
+  }
+
+  function fillOptions() {
+    const fill = {
+      locales: (select) =>
+        options.locales.map((locale) =>
+          h("option", { value: locale.code, lang: locale.tag, text: `${locale.name} (${locale.tag})` }),
+        ),
+      responseTypes: () => options.responseTypes.map((type) => h("option", { value: type, text: type })),
+      platforms: () =>
+        options.platforms.map((platform) => h("option", { value: platform.id, text: platform.name })),
+      customers: () =>
+        customers().map((customer) =>
+          h("option", {
+            value: customerValue(customer),
+            text: customer.orders.length
+              ? `${customer.label} — orders ${customer.orders.join(", ")}`
+              : customer.label,
+          }),
+        ),
+    };
+    for (const select of $$("select[data-options]")) {
+      clear(select).append(...fill[select.dataset.options](select));
+    }
+    for (const select of $$('select[data-options="locales"]')) select.value = options.defaultLocale;
+    for (const select of $$('select[data-options="responseTypes"]')) {
+      select.value = options.responseTypes.includes("card") ? "card" : options.responseTypes[0];
+    }
+    showCustomerOrders();
+  }
+
+  /** A customer's option value: the identity the platforms send (channel and user). */
+  function customerValue(customer) {
+    return `${customer.channel}:${customer.userId}`;
+  }
+
+  function selectedCustomer(select) {
+    return customers().find((customer) => customerValue(customer) === select.value) || GUEST;
+  }
+
+  function showCustomerOrders() {
+    for (const select of $$('select[data-options="customers"]')) {
+      const hint = document.getElementById(select.getAttribute("aria-describedby"));
+      const customer = selectedCustomer(select);
+      clear(hint);
+      if (customer.orders.length) {
+        append(hint, [
+          `${customer.firstName || customer.label}'s orders: `,
+          customer.orders.map((number, i) => [i ? ", " : "", h("code", { text: number })]),
+          ` (${customer.channel}, user ${customer.userId})`,
+        ]);
+      } else {
+        hint.textContent = "No orders: try how the bot answers someone it does not know.";
+      }
+    }
+  }
+
+  /** Controls that mean the same in two views (the phrase, the customer…) stay equal. */
+  function syncTwins(event) {
+    const name = event.target.dataset && event.target.dataset.sync;
+    if (!name) return;
+    for (const twin of $$(`[data-sync="${name}"]`)) {
+      if (twin !== event.target) twin.value = event.target.value;
+    }
+    if (name === "customer") showCustomerOrders();
+  }
+
+  /* ------------------------------------------------------------------ tabs */
+
+  function selectTab(tab, focus = true) {
+    for (const other of $$('[role="tab"]')) {
+      const selected = other === tab;
+      other.setAttribute("aria-selected", String(selected));
+      other.tabIndex = selected ? 0 : -1;
+      document.getElementById(other.getAttribute("aria-controls")).hidden = !selected;
+    }
+    if (focus) tab.focus();
+    if (history.replaceState) history.replaceState(null, "", `#${tab.dataset.view}`);
+    if (tab.dataset.view === "replies") loadReplies(false);
+  }
+
+  function tabKeys(event) {
+    const tabs = $$('[role="tab"]');
+    const index = tabs.indexOf(document.activeElement);
+    if (index < 0) return;
+    const moves = {
+      ArrowRight: index + 1,
+      ArrowDown: index + 1,
+      ArrowLeft: index - 1,
+      ArrowUp: index - 1,
+      Home: 0,
+      End: tabs.length - 1,
+    };
+    if (!(event.key in moves)) return;
+    event.preventDefault();
+    selectTab(tabs[(moves[event.key] + tabs.length) % tabs.length]);
+  }
+
+  /* ------------------------------------------------------ rendering replies */
+
+  function isWebUrl(url) {
+    try {
+      const parsed = new URL(url, location.href);
+      return parsed.protocol === "https:" || parsed.protocol === "http:";
+    } catch {
+      return false;
+    }
+  }
+
+  function picture(image, className) {
+    if (!image) return null;
+    const missing = (reason) =>
+      h("span", { class: `${className} img-missing`, "data-testid": "img-missing" }, `${reason}: `, h("q", { text: image.alt || "no text" }));
+    if (!isWebUrl(image.url)) return missing("Not a web address; its text");
+    // A picture that does not load (offline, or a wrong address) shows its text instead.
+    return h("img", {
+      class: className,
+      src: image.url,
+      alt: image.alt || "",
+      title: image.alt || null,
+      loading: "lazy",
+      decoding: "async",
+      referrerpolicy: "no-referrer",
+      onerror: (event) => {
+        event.target.hidden = true;
+        event.target.after(missing("Picture not loaded; its text"));
+      },
+    });
+  }
+
+  /** Markdown-style body: "two spaces (or a backslash) + newline" is a line break,
+   *  a lone newline is a space; everything else is shown as it is. */
+  function markdownLines(text) {
+    const lines = String(text).split(/(?: {2,}|\\)\n/);
+    const nodes = [];
+    lines.forEach((line, i) => {
+      if (i) nodes.push(h("br"));
+      nodes.push(line.replace(/\s*\n\s*/g, " "));
+    });
+    return nodes;
+  }
+
+  const RENDER = {
+    text: (message) => h("p", { class: "bubble", "data-testid": "bubble", text: message.text }),
+    card: (message) =>
+      h(
+        "article",
+        { class: "card", "data-testid": "card" },
+        picture(message.image, "card-image"),
+        h(
+          "div",
+          { class: "card-content" },
+          message.title ? h("h4", { class: "card-title", "data-testid": "card-title", text: message.title }) : null,
+          message.subtitle ? h("p", { class: "card-subtitle", text: message.subtitle }) : null,
+          message.body ? h("p", { class: "card-body", "data-testid": "card-body" }, markdownLines(message.body)) : null,
+          message.button
+            ? isWebUrl(message.button.url)
+              ? h("a", {
+                  class: "card-button",
+                  href: message.button.url,
+                  target: "_blank",
+                  rel: "noopener noreferrer",
+                  "data-testid": "card-button",
+                  text: message.button.title,
+                })
+              : h("span", {
+                  class: "card-button card-button-unsafe",
+                  title: `Not a web address: ${message.button.url}`,
+                  "data-testid": "card-button",
+                  text: message.button.title,
+                })
+            : null,
+        ),
+      ),
+    media: (message) =>
+      h(
+        "ul",
+        { class: "media", "data-testid": "media", "aria-label": "Pictures" },
+        message.objects.map((object) =>
+          h(
+            "li",
+            { class: "media-object" },
+            picture(object.image, "media-image"),
+            isWebUrl(object.url)
+              ? h("a", { class: "media-name", href: object.url, target: "_blank", rel: "noopener noreferrer", text: object.name })
+              : h("span", { class: "media-name", text: object.name }),
+            object.description ? h("span", { class: "media-description", text: object.description }) : null,
+          ),
+        ),
+      ),
+    suggestions: (message) =>
+      h(
+        "ul",
+        { class: "chips", "data-testid": "chips", "aria-label": "Suggested answers" },
+        message.chips.map((chip) => h("li", { class: "chip", text: chip })),
+      ),
+  };
+
+  function renderMessages(messages) {
+    return h(
+      "div",
+      { class: "chat", "data-testid": "chat" },
+      messages.map((message) =>
+        (RENDER[message.kind] ||
+          ((unknown) => h("pre", { class: "bubble", text: JSON.stringify(unknown, null, 2) })))(message),
+      ),
+    );
+  }
+
+  function bcp47(locale) {
+    return String(locale || "").replace(/_/g, "-");
+  }
+
+  function localeName(code) {
+    const locale = options && options.locales.find((l) => l.code === code);
+    return locale ? locale.name : code;
+  }
+
+  /** The reply as the customer sees it, or why there is none. */
+  function renderReply(result) {
+    if (!result.reply) {
+      return h(
+        "p",
+        { class: "error", "data-testid": "no-reply" },
+        `The webhook gave no reply (HTTP ${result.status}); see its response below.`,
+      );
+    }
+    return h(
+      "div",
+      { class: "reply", lang: bcp47(result.reply.locale), "data-testid": "reply" },
+      h(
+        "p",
+        { class: "outcome" },
+        "Outcome: ",
+        h("span", { class: `badge outcome-${result.reply.outcome}`, "data-testid": "outcome", text: result.reply.outcome }),
+      ),
+      renderMessages(result.reply.messages),
+    );
+  }
+
+  /* --------------------------------------------------------- extraction */
+
+  /** The text with each candidate marked. Offsets are code points (Python str indices),
+   *  so the text is split into code points, not UTF-16 units. */
+  function highlighted(extraction) {
+    const chars = Array.from(extraction.text);
+    const paragraph = h("p", { class: "highlighted", "data-testid": "highlighted" });
+    let position = 0;
+    extraction.candidates.forEach((candidate, index) => {
+      if (candidate.start < position) return; // overlapping: the list below still shows it
+      paragraph.append(chars.slice(position, candidate.start).join(""));
+      const state = candidate.taken ? "taken" : "dropped";
+      paragraph.append(
+        h("mark", {
+          class: state,
+          title: `${state}: ${candidate.reasons.join("; ") || "no reason given"}`,
+          "data-candidate": String(index),
+          text: chars.slice(candidate.start, candidate.end).join(""),
+        }),
+      );
+      position = candidate.end;
+    });
+    paragraph.append(chars.slice(position).join(""));
+    return paragraph;
+  }
+
+  function renderExtraction(extraction) {
+    if (!extraction) {
+      return h("p", { text: "This interest type has no order-number finder." });
+    }
+    const list = h(
+      "ol",
+      { class: "candidates", "data-testid": "candidates" },
+      extraction.candidates.map((candidate) =>
+        h(
+          "li",
+          { class: `candidate candidate-${candidate.taken ? "taken" : "dropped"}`, "data-testid": "candidate" },
+          h("mark", { class: candidate.taken ? "taken" : "dropped", "aria-hidden": "true", text: candidate.text }),
+          " ",
+          h("strong", { text: candidate.taken ? "taken" : "dropped" }),
+          candidate.value !== candidate.text ? ` as ${candidate.value}` : "",
+          ` (${candidate.format})`,
+          candidate.reasons.length
+            ? h("ul", { class: "reasons" }, candidate.reasons.map((reason) => h("li", { text: reason })))
+            : null,
+        ),
+      ),
+    );
+    const taken = extraction.orderIds;
+    return h(
+      "div",
+      { class: "extraction" },
+      highlighted(extraction),
+      h(
+        "p",
+        { class: "legend" },
+        h("mark", { class: "taken", text: "taken" }),
+        " an order number the service looks up · ",
+        h("mark", { class: "dropped", text: "dropped" }),
+        " looks like one but is left out",
+      ),
+      h(
+        "p",
+        { "data-testid": "order-ids" },
+        taken.length ? `Order numbers taken (${extraction.language}): ${taken.join(", ")}` : `No order number taken (${extraction.language}).`,
+      ),
+      extraction.candidates.length ? list : h("p", { text: "Nothing in the text looks like an order number." }),
+    );
+  }
+
+  /* ------------------------------------------------------------ raw JSON */
+
+  async function copyText(pre, button) {
+    const text = pre.textContent;
+    try {
+      if (!navigator.clipboard || !window.isSecureContext) throw new Error("no clipboard");
+      await navigator.clipboard.writeText(text);
+      button.textContent = "Copied";
+      announce("Copied to the clipboard.");
+    } catch {
+      const range = document.createRange();
+      range.selectNodeContents(pre);
+      const selection = window.getSelection();
+      selection.removeAllRanges();
+      selection.addRange(range);
+      let copied = false;
+      try {
+        copied = document.execCommand("copy");
+      } catch {
+        copied = false;
+      }
+      button.textContent = copied ? "Copied" : "Selected";
+      announce(copied ? "Copied to the clipboard." : "The text is selected: press Ctrl+C (⌘C) to copy it.");
+    }
+    window.setTimeout(() => {
+      button.textContent = "Copy";
+    }, 2000);
+  }
+
+  function jsonBlock(title, value, testid) {
+    const text = typeof value === "string" ? value : JSON.stringify(value, null, 2);
+    const id = `${testid}-pre`;
+    const pre = h("pre", { id, class: "json", tabindex: "0", "aria-label": title, "data-testid": testid, text });
+    const button = h("button", {
+      type: "button",
+      class: "secondary copy",
+      "aria-controls": id,
+      "aria-label": `Copy the ${title.toLowerCase()}`,
+      "data-testid": `${testid}-copy`,
+      text: "Copy",
+    });
+    button.addEventListener("click", () => copyText(pre, button));
+    return h("figure", { class: "json-block" }, h("figcaption", {}, h("span", { text: title }), button), pre);
+  }
+
+  /* -------------------------------------------------------- try a phrase */
+
+  function trial(form, locale) {
+    const customer = selectedCustomer($('select[name="customer"]', form));
+    return {
+      text: $("textarea", form).value,
+      locale,
+      responseType: $('select[name="responseType"]', form).value,
+      platform: $('select[name="platform"]', form).value,
+      customer: {
+        channel: customer.channel,
+        userId: customer.userId,
+        userName: customer.userName,
+        firstName: customer.firstName,
+      },
+    };
+  }
+
+  let tryRun = 0;
+
+  async function tryPhrase(event) {
+    event.preventDefault();
+    const form = $("#try-form");
+    if (!form.reportValidity()) return;
+    const asked = trial(form, $("#try-locale").value);
+    const run = ++tryRun;
+    const result = $("#try-result");
+    result.setAttribute("aria-busy", "true");
+    announce("Asking the service…");
+    try {
+      const answer = await api("try", { method: "POST", body: asked });
+      if (run !== tryRun) return;
+      const platform = options.platforms.find((p) => p.id === answer.platform);
+      const platformName = platform ? platform.name : answer.platform;
+      clear(result).append(
+        h(
+          "section",
+          { class: "result-section", "aria-labelledby": "found-title" },
+          h("h2", { id: "found-title", text: "What the service found" }),
+          renderExtraction(answer.extraction),
+        ),
+        h(
+          "section",
+          { class: "result-section", "aria-labelledby": "reply-title" },
+          h("h2", { id: "reply-title", text: `The reply in ${localeName(answer.locale)}` }),
+          renderReply(answer),
+        ),
+        h(
+          "section",
+          { class: "result-section raw", "aria-labelledby": "raw-title" },
+          h("h2", { id: "raw-title", text: `What ${platformName} sends and gets` }),
+          h(
+            "p",
+            { class: "http-status", "data-testid": "http-status" },
+            "POST ",
+            h("code", { text: answer.path }),
+            " answered ",
+            h("span", { class: `badge ${answer.status < 400 ? "ok" : "bad"}`, text: `HTTP ${answer.status}` }),
+          ),
+          h(
+            "div",
+            { class: "json-pair" },
+            jsonBlock("Request", answer.request, "raw-request"),
+            jsonBlock("Response", answer.response, "raw-response"),
+          ),
+        ),
+      );
+      result.removeAttribute("aria-busy");
+      const count = answer.extraction ? answer.extraction.orderIds.length : 0;
+      announce(
+        `Answered in ${localeName(answer.locale)}: ${answer.reply ? answer.reply.outcome : `HTTP ${answer.status}`}; ` +
+          `${count} order number${count === 1 ? "" : "s"} taken.`,
+      );
+    } catch (error) {
+      if (run === tryRun) failed(result, error, "Trying the phrase");
+    }
+  }
+
+  /* ------------------------------------------------------- all languages */
+
+  let allRun = 0;
+
+  async function tryEveryLanguage(event) {
+    event.preventDefault();
+    const form = $("#all-form");
+    if (!form.reportValidity()) return;
+    const run = ++allRun;
+    const result = $("#all-result");
+    const grid = h("div", { class: "lang-grid", "data-testid": "lang-grid" });
+    clear(result).append(grid);
+    result.setAttribute("aria-busy", "true");
+    announce(`Asking in ${options.locales.length} languages…`);
+    const calls = options.locales.map(async (locale) => {
+      const body = h("div", { class: "lang-body" }, h("p", { class: "loading", text: "Asking…" }));
+      grid.append(
+        h(
+          "section",
+          { class: "lang-column", lang: locale.tag, "data-locale": locale.code, "data-testid": "lang-column", "aria-label": locale.name },
+          h("h3", { class: "lang-name" }, h("span", { "data-testid": "lang-name", text: locale.name }), " ", h("span", { class: "tag", text: locale.tag })),
+          body,
+        ),
+      );
+      try {
+        const answer = await api("try", { method: "POST", body: trial(form, locale.code) });
+        if (run !== allRun) return;
+        const ids = answer.extraction ? answer.extraction.orderIds : [];
+        clear(body).append(
+          h("p", { class: "found", lang: "en" }, ids.length ? `Took ${ids.join(", ")}` : "No order number taken"),
+          renderReply(answer),
+        );
+      } catch (error) {
+        if (run !== allRun) return;
+        if (error instanceof ApiError && error.status === 401) throw error;
+        clear(body).append(errorBlock(error, "This language"));
+      }
+    });
+    const settled = await Promise.allSettled(calls);
+    if (run !== allRun) return;
+    result.removeAttribute("aria-busy");
+    if (settled.some((s) => s.status === "rejected")) return; // signed out
+    const failures = $$(".error", grid).length;
+    announce(
+      failures
+        ? `${options.locales.length - failures} of ${options.locales.length} languages answered.`
+        : `All ${options.locales.length} languages answered.`,
+      failures ? "error" : "info",
+    );
+  }
+
+  /* --------------------------------------------------------- every reply */
+
+  let repliesShown = "";
+  let repliesRun = 0;
+
+  async function loadReplies(force) {
+    if (!options) return;
+    const locale = $("#replies-locale").value;
+    const type = $("#replies-type").value;
+    const wanted = `${locale}|${type}`;
+    if (!force && wanted === repliesShown) return;
+    repliesShown = wanted;
+    const run = ++repliesRun;
+    const result = $("#replies-result");
+    result.setAttribute("aria-busy", "true");
+    announce("Loading the replies…");
+    try {
+      const query = new URLSearchParams({ locale, responseType: type });
+      const answer = await api(`replies?${query}`);
+      if (run !== repliesRun) return;
+      const tag = bcp47(answer.locale);
+      clear(result).append(
+        h(
+          "table",
+          { class: "replies", "data-testid": "replies-table" },
+          h("caption", { text: `Every reply in ${localeName(answer.locale)}, response type ${answer.responseType}` }),
+          h("thead", {}, h("tr", {}, h("th", { scope: "col", text: "Reply" }), h("th", { scope: "col", text: "What the customer sees" }))),
+          h(
+            "tbody",
+            {},
+            answer.rows.map((row) =>
+              h(
+                "tr",
+                { "data-key": row.key, "data-testid": "reply-row" },
+                h("th", { scope: "row" }, row.label, h("br"), h("code", { class: "key", text: row.key })),
+                h("td", { lang: tag }, renderMessages(row.messages)),
+              ),
+            ),
+          ),
+        ),
+      );
+      result.removeAttribute("aria-busy");
+      announce(`${answer.rows.length} replies in ${localeName(answer.locale)}.`);
+    } catch (error) {
+      if (run !== repliesRun) return;
+      repliesShown = "";
+      failed(result, error, "Loading the replies");
+    }
+  }
+
+  /* -------------------------------------------------------- phrase tests */
+
+  let testsRun = 0;
+
+  async function runPhraseTests() {
+    const run = ++testsRun;
+    const result = $("#tests-result");
+    result.setAttribute("aria-busy", "true");
+    announce("Running the phrase tests…");
+    try {
+      const answer = await api("phrase-tests");
+      if (run !== testsRun) return;
+      // Failures first; otherwise in the order of the intent files.
+      const rows = answer.rows
+        .map((row, index) => ({ row, index }))
+        .sort((a, b) => Number(a.row.passed) - Number(b.row.passed) || a.index - b.index)
+        .map(({ row }) => row);
+      const numbers = (list) =>
+        list.length ? list.map((n, i) => [i ? ", " : "", h("code", { text: n })]) : h("span", { class: "none", text: "none" });
+      clear(result).append(
+        h(
+          "p",
+          { class: `totals ${answer.failed ? "bad" : "ok"}`, "data-testid": "tests-totals" },
+          `${answer.total} phrases: `,
+          h("strong", { "data-testid": "tests-passed", text: `${answer.passed} passed` }),
+          ", ",
+          h("strong", { "data-testid": "tests-failed", text: `${answer.failed} failed` }),
+        ),
+        h(
+          "table",
+          { class: "tests", "data-testid": "tests-table" },
+          h("caption", { text: "Phrase tests, failures first" }),
+          h(
+            "thead",
+            {},
+            h(
+              "tr",
+              {},
+              ["Result", "Text", "Language", "Expected", "Found"].map((title) => h("th", { scope: "col", text: title })),
+            ),
+          ),
+          h(
+            "tbody",
+            {},
+            rows.map((row) =>
+              h(
+                "tr",
+                { class: row.passed ? "passed" : "failed", "data-testid": "test-row", "data-passed": String(row.passed) },
+                h("td", { "data-label": "Result" }, h("span", { class: `badge ${row.passed ? "ok" : "bad"}`, text: row.passed ? "✓ pass" : "✗ fail" })),
+                h(
+                  "td",
+                  { "data-label": "Text" },
+                  h("span", { lang: row.language, class: "phrase", text: row.text }),
+                  row.note ? h("span", { class: "note", text: row.note }) : null,
+                ),
+                h("td", { "data-label": "Language", text: row.language }),
+                h("td", { "data-label": "Expected" }, numbers(row.expected)),
+                h("td", { "data-label": "Found" }, numbers(row.found)),
+              ),
+            ),
+          ),
+        ),
+      );
+      result.removeAttribute("aria-busy");
+      announce(`Phrase tests: ${answer.passed} of ${answer.total} passed, ${answer.failed} failed.`, answer.failed ? "error" : "info");
+    } catch (error) {
+      if (run === testsRun) failed(result, error, "Running the phrase tests");
+    }
+  }
+
+  /* ---------------------------------------------------------------- start */
+
+  async function start() {
+    $("#sign-in-form").addEventListener("submit", signIn);
+    $("#sign-out").addEventListener("click", () => signOut());
+    $('[role="tablist"]').addEventListener("keydown", tabKeys);
+    for (const tab of $$('[role="tab"]')) tab.addEventListener("click", () => selectTab(tab));
+    $("#try-form").addEventListener("submit", tryPhrase);
+    $("#all-form").addEventListener("submit", tryEveryLanguage);
+    for (const textarea of $$("textarea")) {
+      textarea.addEventListener("keydown", (event) => {
+        if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+          event.preventDefault();
+          textarea.form.requestSubmit();
+        }
+      });
+    }
+    $("#replies-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      loadReplies(true);
+    });
+    for (const select of $$("#replies-form select")) select.addEventListener("change", () => loadReplies(false));
+    $("#tests-run").addEventListener("click", runPhraseTests);
+    document.addEventListener("input", syncTwins);
+    document.addEventListener("change", syncTwins);
+
+    const key = storedKey();
+    if (!key) {
+      showSignIn();
+      return;
+    }
+    $("#sign-in").hidden = true;
+    announce("Signing in…");
+    try {
+      showPlayground(await api("options", { key, signOutOn401: false }));
+      announce("Signed in.");
+    } catch (error) {
+      if (error.status === 401) {
+        signOut("The service no longer accepts the key of this session. Please sign in again.");
+      } else {
+        showSignIn(`Could not load the playground: ${error.message}`);
+      }
+    }
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

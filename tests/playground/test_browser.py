@@ -1,0 +1,485 @@
+"""The designers' playground in a real headless Chromium, against the service run as a process.
+
+The service is started the way the README starts it (`fulfillment serve`, the key and the port
+from the environment); the browser is Debian's Chromium driven by Playwright. Pictures in the
+replies point at the shop's image server: the browser never fetches anything but the service.
+Screenshots of the views go to screenshots/ at the repository root.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+import yaml
+from babel.messages.pofile import read_po
+from test_server import free_port, start, wait_until_up
+
+from fulfillment.settings import PROJECT_ROOT
+from fulfillment.store.base import OrderStatus
+
+IN_CI = os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+if CHROMIUM is None and not IN_CI:
+    pytest.skip(
+        "no Chromium on PATH (Debian: apt-get install chromium); under CI this fails instead",
+        allow_module_level=True,
+    )
+
+from playwright.sync_api import (  # noqa: E402  (after the skip: no browser, no test)
+    Browser,
+    Page,
+    expect,
+    sync_playwright,
+)
+
+pytestmark = pytest.mark.server
+
+KEY = "playground-browser-key-1"
+SCREENSHOTS = PROJECT_ROOT / "screenshots"
+GERMAN = "Hallo, wo bleibt meine Bestellung 748596? Sie erreichen mich unter 0151 23456789."
+PHONE = "0151 23456789"
+# A phone cue drops the second 748596; the emoji before it is two UTF-16 units but one
+# code point, so the marks are right only if the page counts code points as Python does.
+DROPPED = "order 748596 or 748597, postcode 10115, call +49 151 23456789 😀 748596"
+NON_REPLY_ROWS = {
+    "not_found",
+    "ask_order_number",
+    "only_open_order",
+    "which_order",
+    "backend_down",
+    "too_many_lookups",
+}
+
+
+# ---------------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    cwd = tmp_path_factory.mktemp("playground")
+    port = free_port()
+    env = {"FULFILLMENT_DATA_DIR": str(cwd / "data"), "FULFILLMENT_API_KEYS": KEY}
+    process = start(cwd, ["serve"], {**env, "PORT": str(port)})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(process, base)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def options(service: str) -> dict[str, Any]:
+    response = httpx2.get(
+        f"{service}/playground/api/options", headers={"Authorization": f"Bearer {KEY}"}
+    )
+    assert response.status_code == 200
+    data: dict[str, Any] = response.json()
+    return data
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    assert CHROMIUM, "CI is set but there is no chromium on PATH: .ci/run installs it"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture(scope="module")
+def screenshots() -> Path:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    return SCREENSHOTS
+
+
+@contextmanager
+def opened_page(browser: Browser, service: str, width: int, height: int) -> Iterator[Page]:
+    """A fresh browser context (no session storage) with one page; no script error allowed."""
+    context = browser.new_context(viewport={"width": width, "height": height}, base_url=service)
+    # Only the service itself is reachable: the shop's pictures are not fetched.
+    context.route(lambda url: not url.startswith(service), lambda route: route.abort())
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    errors: list[Exception] = []
+    page.on("pageerror", lambda error: errors.append(error))
+    try:
+        yield page
+    finally:
+        context.close()
+    assert not errors, f"the page raised {errors}"
+
+
+@pytest.fixture
+def page(browser: Browser, service: str) -> Iterator[Page]:
+    with opened_page(browser, service, 1280, 900) as opened:
+        yield opened
+
+
+@pytest.fixture
+def phone(browser: Browser, service: str) -> Iterator[Page]:
+    with opened_page(browser, service, 375, 800) as opened:
+        yield opened
+
+
+# ---------------------------------------------------------------------------------- helpers
+
+
+def sign_in(page: Page, key: str = KEY) -> None:
+    page.goto("/playground")
+    page.get_by_label("API key").fill(key)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_test_id("playground")).to_be_visible()
+
+
+def customer_value(options: dict[str, Any], order: str) -> str:
+    """The picker's value for the demo customer who owns `order`."""
+    [owner] = [c for c in options["customers"] if order in c["orders"]]
+    return f"{owner['channel']}:{owner['userId']}"
+
+
+def try_phrase(page: Page, options: dict[str, Any], text: str, locale: str) -> None:
+    page.get_by_label("What the customer types").first.fill(text)
+    page.get_by_test_id("try-locale").select_option(locale)
+    page.get_by_test_id("try-type").select_option("card")
+    page.get_by_test_id("try-platform").select_option("seed")
+    page.get_by_test_id("try-customer").select_option(customer_value(options, "748596"))
+    page.get_by_test_id("try-submit").click()
+    expect(page.get_by_test_id("raw-response")).to_be_visible()
+
+
+def no_horizontal_scroll(page: Page) -> None:
+    width, viewport = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
+    assert width <= viewport, f"the page is {width} px wide in a {viewport} px window"
+
+
+def catalog_entries(locale: str) -> list[tuple[str, str, str]]:
+    """(context, msgid, msgstr) of a translators' catalog."""
+    path = PROJECT_ROOT / "locales" / locale / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as po:
+        catalog = read_po(po)
+    return [
+        (str(m.context or ""), str(m.id), str(m.string))
+        for m in catalog
+        if m.id and isinstance(m.id, str) and isinstance(m.string, str)
+    ]
+
+
+def template_pattern(template: str) -> re.Pattern[str]:
+    """A reply template with its {placeholders} as wildcards, matched at the text's start."""
+    parts = re.split(r"\{[a-z_]+\}", template)
+    return re.compile(".+?".join(re.escape(part) for part in parts))
+
+
+def phrase_test_count() -> int:
+    total = 0
+    for path in sorted((PROJECT_ROOT / "intents").glob("*.yaml")):
+        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+        total += len(spec.get("tests") or [])
+    return total
+
+
+# ---------------------------------------------------------------------------------- scenarios
+
+
+def test_without_a_key_only_the_sign_in_shows(page: Page, service: str) -> None:
+    page.goto("/playground")
+    expect(page.get_by_test_id("sign-in")).to_be_visible()
+    expect(page.get_by_test_id("playground")).to_be_hidden()
+    expect(page.get_by_label("API key")).to_have_attribute("type", "password")
+
+    status, body = page.evaluate(
+        "async () => { const r = await fetch('/playground/api/options');"
+        " return [r.status, await r.json()]; }"
+    )
+    assert status == 401
+    assert body["error"]["code"] == "unauthorized"
+    assert httpx2.get(f"{service}/playground/api/options").status_code == 401
+
+    # The public files hold no data: no customer, no order number.
+    for path in ("/playground", "/playground/static/playground.js"):
+        public = httpx2.get(service + path)
+        assert public.status_code == 200
+        assert "748596" not in public.text
+        assert "Ravi" not in public.text
+
+    page.get_by_label("API key").fill("not-the-key")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_test_id("sign-in-error")).to_contain_text("refused")
+    expect(page.get_by_test_id("playground")).to_be_hidden()
+    assert page.evaluate("sessionStorage.length") == 0
+
+
+def test_the_key_lasts_the_session_and_a_refused_key_signs_out(page: Page) -> None:
+    sign_in(page)
+    expect(page.get_by_test_id("sign-out")).to_be_visible()
+    page.reload()
+    expect(page.get_by_test_id("playground")).to_be_visible()
+    expect(page.get_by_test_id("sign-in")).to_be_hidden()
+
+    page.get_by_test_id("sign-out").click()
+    expect(page.get_by_test_id("sign-in")).to_be_visible()
+    expect(page.get_by_test_id("playground")).to_be_hidden()
+    assert page.evaluate("sessionStorage.length") == 0
+
+    # A key the service stops accepting: the next call goes back to the sign-in.
+    sign_in(page)
+    page.evaluate("Object.keys(sessionStorage).forEach(k => sessionStorage.setItem(k, 'revoked'))")
+    page.get_by_test_id("tab-tests").click()
+    page.get_by_test_id("tests-run").click()
+    expect(page.get_by_test_id("sign-in")).to_be_visible()
+    expect(page.get_by_test_id("sign-in-error")).to_contain_text("sign in again")
+    expect(page.get_by_test_id("playground")).to_be_hidden()
+
+
+def test_a_german_phrase_with_a_phone_number(
+    page: Page, options: dict[str, Any], screenshots: Path
+) -> None:
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    sign_in(page)
+    page.get_by_test_id("try-customer").select_option(customer_value(options, "748596"))
+    expect(page.get_by_test_id("try-customer-orders")).to_contain_text("748596")
+    try_phrase(page, options, GERMAN, "de")
+
+    # (a) what was found: the order number taken, the phone number not.
+    expect(page.get_by_test_id("highlighted")).to_have_text(GERMAN)
+    taken = page.locator("[data-testid=highlighted] mark.taken")
+    expect(taken).to_have_count(1)
+    expect(taken).to_have_text("748596")
+    assert "cue word" in (taken.get_attribute("title") or "")
+    for mark in page.locator("mark.taken").all_text_contents():
+        assert "0151" not in mark
+        assert "23456789" not in mark
+    expect(page.get_by_test_id("candidate").first).to_contain_text("cue word")
+
+    # (b) the reply in German: the card's button and the bubble come from the de catalog.
+    german = catalog_entries("de")
+    [(english_button, german_button)] = [
+        (msgid, msgstr) for ctx, msgid, msgstr in german if ctx.endswith("phrases.card.button")
+    ]
+    assert german_button
+    assert german_button != english_button
+    expect(page.get_by_test_id("reply")).to_have_attribute("lang", "de")
+    button = page.locator("[data-testid=reply] a.card-button")
+    expect(button).to_have_count(1)
+    expect(button).to_have_text(german_button)
+    assert (button.get_attribute("href") or "").startswith("https://")
+    assert button.get_attribute("target") == "_blank"
+    assert "noopener" in (button.get_attribute("rel") or "").split()
+    expect(page.locator("[data-testid=card] img").first).to_have_attribute("alt", re.compile(r"\S"))
+    expect(page.locator("[data-testid=card-body] br").first).to_be_attached()
+
+    bubble = page.locator("[data-testid=reply] [data-testid=bubble]").first.inner_text()
+    replies = [(msgid, msgstr) for ctx, msgid, msgstr in german if ":replies." in ctx]
+    assert any(template_pattern(msgstr).match(bubble) for _, msgstr in replies if msgstr), bubble
+    assert not any(template_pattern(msgid).match(bubble) for msgid, _ in replies), bubble
+
+    # (c) the platform's raw request and response, as JSON, and the HTTP status.
+    expect(page.get_by_test_id("http-status")).to_contain_text("HTTP 200")
+    sent = json.loads(page.get_by_test_id("raw-request").inner_text())
+    assert sent["languageCode"] == "de"
+    assert sent["queryInfo"]["queryText"] == GERMAN
+    answered = json.loads(page.get_by_test_id("raw-response").inner_text())
+    messages = answered["response"]["responseMessages"]
+    assert messages[0]["simpleResponse"]["responseText"] == bubble
+    assert messages[1]["basicCard"]["buttons"][0]["title"] == german_button
+
+    page.get_by_test_id("raw-request-copy").click()
+    expect(page.get_by_test_id("status")).to_contain_text(re.compile("Copied|selected"))
+    if "Copied" in page.get_by_test_id("status").inner_text():
+        assert json.loads(page.evaluate("navigator.clipboard.readText()")) == sent
+    # Without a clipboard API the text is selected, ready for Ctrl+C.
+    page.evaluate("Object.defineProperty(navigator, 'clipboard', {value: undefined})")
+    page.get_by_test_id("raw-response-copy").click()
+    assert json.loads(page.evaluate("getSelection().toString()")) == answered
+
+    page.screenshot(path=screenshots / "try-a-phrase.png", full_page=True)
+
+
+def test_marks_count_code_points_and_dropped_candidates_differ(
+    page: Page, service: str, options: dict[str, Any]
+) -> None:
+    ravi = customer_value(options, "748596").split(":", 1)
+    asked = {
+        "text": DROPPED,
+        "locale": "en_US",
+        "customer": {"channel": ravi[0], "userId": ravi[1]},
+    }
+    found = httpx2.post(
+        f"{service}/playground/api/try", json=asked, headers={"Authorization": f"Bearer {KEY}"}
+    ).json()["extraction"]["candidates"]
+    assert any(not c["taken"] for c in found), "the phrase should keep a dropped candidate"
+    assert any(c["start"] > DROPPED.index("😀") for c in found)
+
+    sign_in(page)
+    try_phrase(page, options, DROPPED, "en_US")
+    marks = page.locator("[data-testid=highlighted] mark")
+    expect(marks).to_have_count(len(found))
+    expect(marks).to_have_text([c["text"] for c in found])
+    classes = [m.get_attribute("class") for m in marks.all()]
+    assert classes == ["taken" if c["taken"] else "dropped" for c in found]
+    taken_style, dropped_style = (
+        page.locator(f"[data-testid=highlighted] mark.{name}").first.evaluate(
+            "m => [getComputedStyle(m).backgroundColor, getComputedStyle(m).textDecorationLine]"
+        )
+        for name in ("taken", "dropped")
+    )
+    assert taken_style != dropped_style
+    expect(page.locator("[data-testid=candidate]")).to_have_count(len(found))
+
+
+def test_all_languages_side_by_side(page: Page, options: dict[str, Any], screenshots: Path) -> None:
+    sign_in(page)
+    page.get_by_label("What the customer types").first.fill("where is my order 748596?")
+    page.get_by_test_id("try-customer").select_option(customer_value(options, "748596"))
+    page.get_by_test_id("tab-all").click()
+    expect(page.get_by_test_id("panel-all")).to_be_visible()
+    # The phrase and the customer carry over from "Try a phrase".
+    expect(page.get_by_test_id("all-text")).to_have_value("where is my order 748596?")
+    page.get_by_test_id("all-submit").click()
+
+    locales = options["locales"]
+    columns = page.get_by_test_id("lang-column")
+    expect(columns).to_have_count(len(locales))
+    expect(page.locator("[data-testid=lang-column] [data-testid=reply]")).to_have_count(
+        len(locales)
+    )
+    expect(page.locator("[data-testid=lang-grid] [data-testid=error]")).to_have_count(0)
+    names = page.get_by_test_id("lang-name").all_inner_texts()
+    assert names == [locale["name"] for locale in locales]
+    for column, locale in zip(columns.all(), locales, strict=True):
+        assert column.get_attribute("lang") == locale["tag"]
+        expect(column.locator("[data-testid=bubble]").first).to_contain_text("748596")
+    # Side by side on a laptop: the first columns share a row.
+    first, second = (columns.nth(i).bounding_box() for i in range(2))
+    assert first is not None
+    assert second is not None
+    assert first["y"] == second["y"]
+    assert second["x"] > first["x"]
+
+    page.screenshot(path=screenshots / "all-languages.png", full_page=True)
+
+
+def test_every_reply(page: Page, screenshots: Path) -> None:
+    sign_in(page)
+    page.get_by_test_id("tab-replies").click()
+    rows = page.get_by_test_id("reply-row")
+    expected = {status.value for status in OrderStatus} | NON_REPLY_ROWS
+    expect(rows).to_have_count(len(expected))
+    assert {row.get_attribute("data-key") for row in rows.all()} == expected
+    for row in rows.all():
+        expect(row.locator("[data-testid=chat] > *").first).to_be_visible()
+    page.screenshot(path=screenshots / "every-reply.png", full_page=True)
+
+    page.get_by_test_id("replies-locale").select_option("fr")
+    expect(page.locator("[data-testid=replies-table] caption")).to_contain_text("français")
+    expect(page.locator("tr[data-key=which_order] [data-testid=chips] li")).to_have_count(2)
+    expect(rows).to_have_count(len(expected))
+
+
+def test_phrase_tests(page: Page) -> None:
+    count = phrase_test_count()
+    assert count > 0
+    sign_in(page)
+    page.get_by_test_id("tab-tests").click()
+    page.get_by_role("button", name="Run phrase tests").click()
+    expect(page.get_by_test_id("tests-totals")).to_contain_text(f"{count} phrases")
+    rows = page.get_by_test_id("test-row")
+    expect(rows).to_have_count(count)
+    passed = [row.get_attribute("data-passed") for row in rows.all()]
+    assert passed == sorted(passed), "failures come first"
+    failed = passed.count("false")
+    expect(page.get_by_test_id("tests-failed")).to_have_text(f"{failed} failed")
+
+
+def test_phone_width(phone: Page, options: dict[str, Any], screenshots: Path) -> None:
+    phone.goto("/playground")
+    no_horizontal_scroll(phone)
+    sign_in(phone)
+    try_phrase(phone, options, DROPPED, "de")
+    expect(phone.locator("mark").first).to_be_visible()
+    no_horizontal_scroll(phone)
+    phone.screenshot(path=screenshots / "try-a-phrase-phone.png", full_page=True)
+
+    phone.get_by_test_id("tab-all").click()
+    phone.get_by_test_id("all-submit").click()
+    columns = phone.get_by_test_id("lang-column")
+    expect(phone.locator("[data-testid=lang-column] [data-testid=reply]")).to_have_count(
+        len(options["locales"])
+    )
+    lefts = {round(box["x"]) for box in (c.bounding_box() for c in columns.all()) if box}
+    assert len(lefts) == 1, "one column on a phone"
+    no_horizontal_scroll(phone)
+
+    phone.get_by_test_id("tab-replies").click()
+    expect(phone.get_by_test_id("reply-row").first).to_be_visible()
+    no_horizontal_scroll(phone)
+
+
+def test_the_tabs_work_with_the_keyboard(page: Page) -> None:
+    sign_in(page)
+    page.reload()  # focus back at the start of the document
+    expect(page.get_by_test_id("playground")).to_be_visible()
+    for _ in range(6):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.getAttribute('role')") == "tab":
+            break
+    expect(page.get_by_test_id("tab-try")).to_be_focused()
+
+    page.keyboard.press("ArrowRight")
+    expect(page.get_by_test_id("tab-all")).to_be_focused()
+    expect(page.get_by_test_id("tab-all")).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_test_id("panel-all")).to_be_visible()
+    expect(page.get_by_test_id("panel-try")).to_be_hidden()
+
+    page.keyboard.press("End")
+    expect(page.get_by_test_id("tab-tests")).to_be_focused()
+    expect(page.get_by_test_id("panel-tests")).to_be_visible()
+    page.keyboard.press("Home")
+    expect(page.get_by_test_id("tab-try")).to_be_focused()
+    page.keyboard.press("ArrowLeft")
+    expect(page.get_by_test_id("tab-tests")).to_be_focused()
+    expect(page.get_by_test_id("tab-try")).to_have_attribute("tabindex", "-1")
+
+    # On into the panel and its button, all with the keyboard.
+    page.keyboard.press("Tab")
+    expect(page.get_by_test_id("panel-tests")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.get_by_test_id("tests-run")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("tests-totals")).to_be_visible()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Shift+Tab")
+    expect(page.get_by_test_id("tab-tests")).to_be_focused()
+    page.keyboard.press("ArrowLeft")
+    expect(page.get_by_test_id("tab-replies")).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_test_id("reply-row").first).to_be_visible()
+
+
+def test_api_errors_are_shown_readably(page: Page) -> None:
+    sign_in(page)
+    page.get_by_label("What the customer types").first.fill("where is my order 748596?")
+    # A language the service does not serve: the API answers 422 with its error envelope.
+    page.get_by_test_id("try-locale").evaluate(
+        "select => { select.options[0].value = 'xx'; select.selectedIndex = 0; }"
+    )
+    page.get_by_test_id("try-submit").click()
+    error = page.locator("[data-testid=try-result] [data-testid=error]")
+    expect(error).to_contain_text("HTTP 422")
+    expect(error).to_contain_text("invalid_request")
+    expect(error).to_contain_text("The locale 'xx' is not served.")
+    expect(error).to_contain_text("served: de")
+    expect(page.get_by_test_id("status")).to_contain_text("failed")
+    expect(page.get_by_test_id("try-form")).to_be_visible()
