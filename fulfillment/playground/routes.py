@@ -84,7 +84,16 @@ def display_name(locale: str) -> str:
 
 
 async def page(request: Request) -> Response:
-    return templates.TemplateResponse(request, "playground.html", {})
+    # A <meta> policy cannot forbid framing; the header can (no clickjacking of the key form).
+    return templates.TemplateResponse(
+        request,
+        "playground.html",
+        {},
+        headers={
+            "Content-Security-Policy": "frame-ancestors 'none'",
+            "Referrer-Policy": "no-referrer",
+        },
+    )
 
 
 def _customer(summary: CustomerSummary) -> dict[str, Any] | None:

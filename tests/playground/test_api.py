@@ -48,6 +48,7 @@ def test_the_page_is_public_and_holds_no_data(shared_client: TestClient) -> None
     page = shared_client.get("/playground")
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
+    assert page.headers["content-security-policy"] == "frame-ancestors 'none'"
     assert "748596" not in page.text
     assert "Ravi" not in page.text
     assert shared_client.get("/playground/static/playground.js").status_code == 200
