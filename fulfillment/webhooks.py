@@ -164,6 +164,8 @@ async def rasa_health(request: Request) -> Response:
 
 
 async def rasa_actions(request: Request) -> Response:
+    services = services_of(request)
+    services.credentials.check(request, query_token=True)
     return JSONResponse(
         [{"name": name} for name in sorted(services_of(request).platforms.rasa_actions)]
     )
