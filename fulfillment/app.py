@@ -13,13 +13,14 @@ from contextlib import asynccontextmanager
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from fulfillment import webhooks
 from fulfillment.errors import EXCEPTION_HANDLERS, NotReady
-from fulfillment.observability import Metrics, RequestLog, configure_logging
+from fulfillment.observability import Metrics, RequestLog, SecurityHeaders, configure_logging
 from fulfillment.openapi import openapi_document
 from fulfillment.playground.routes import routes as playground_routes
 from fulfillment.services import build_services
@@ -62,11 +63,13 @@ async def readyz(request: Request) -> Response:
 
 async def metrics(request: Request) -> Response:
     services = services_of(request)
+    services.credentials.check(request)
     services.metrics.circuit_open.set(1 if services.backend.breaker.is_open else 0)
     return Response(services.metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
 
 async def openapi(request: Request) -> Response:
+    services_of(request).credentials.check(request)
     return JSONResponse(request.app.state.openapi)
 
 
@@ -119,14 +122,26 @@ def create_app(settings: Settings | None = None) -> Starlette:
     ]
     if settings.playground_enabled:
         routes += playground_routes()
+    middleware = [
+        Middleware(RequestLog, metrics=app_metrics, log_order_numbers=settings.log_order_numbers),
+        Middleware(SecurityHeaders),
+    ]
+    if settings.cors_origins:
+        # Off unless configured: platforms call server to server; only a shop's own web
+        # front end calling from a browser needs it.
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_origins,
+                allow_methods=["GET", "POST"],
+                allow_headers=["Authorization", "Content-Type", "X-API-Key", "X-Request-ID"],
+                max_age=600,
+            )
+        )
     app = Starlette(
         routes=routes,
         exception_handlers=dict(EXCEPTION_HANDLERS),
-        middleware=[
-            Middleware(
-                RequestLog, metrics=app_metrics, log_order_numbers=settings.log_order_numbers
-            )
-        ],
+        middleware=middleware,
         lifespan=lifespan,
     )
     app.state.openapi = openapi_document()

@@ -119,7 +119,13 @@ async def http_exception_handler(request: Request, exc: Exception) -> Response:
 async def unexpected_error_handler(request: Request, exc: Exception) -> Response:
     # Never echo the exception or the request: either may carry a customer's data.
     logger.exception("unexpected error while answering %s %s", request.method, request.url.path)
-    return error_response(500, "internal_error", "The service failed to answer; it was logged.")
+    # Sent by Starlette's outermost middleware, outside SecurityHeaders: set them here.
+    return error_response(
+        500,
+        "internal_error",
+        "The service failed to answer; it was logged.",
+        headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"},
+    )
 
 
 EXCEPTION_HANDLERS = {

@@ -83,6 +83,11 @@ class Settings(BaseSettings):
     log_order_numbers: bool = Field(
         default=False, description="Write order numbers in the access log (never by default)."
     )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Browser origins allowed to call the service (CORS), comma-separated; "
+        "none by default.",
+    )
     playground: bool | None = Field(
         default=None,
         description="Serve the designers' playground at /playground; unset, it is on only with "
@@ -95,7 +100,7 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT / "locales", description="The translators' gettext catalogs."
     )
 
-    @field_validator("api_keys", "basic_auth", mode="before")
+    @field_validator("api_keys", "basic_auth", "cors_origins", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         return _split_commas(value)

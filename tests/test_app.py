@@ -30,8 +30,8 @@ def test_readyz_is_503_when_the_store_is_gone(client: TestClient) -> None:
     assert response.json()["error"]["code"] == "not_ready"
 
 
-def test_openapi_documents_the_contract_auth_and_errors(client: TestClient) -> None:
-    document = client.get("/openapi.json").json()
+def test_openapi_documents_the_contract_auth_and_errors(client: TestClient, auth: dict[str, str]) -> None:
+    document = client.get("/openapi.json", headers=auth).json()
     assert document["openapi"].startswith("3.1")
     operation = document["paths"][SEED_PATH]["post"]
     assert {"bearer", "apiKey", "basic"} == {
@@ -48,8 +48,8 @@ def test_openapi_documents_the_contract_auth_and_errors(client: TestClient) -> N
         assert document["paths"][path]["get"]["security"] == []
 
 
-def test_every_reference_in_the_document_resolves(client: TestClient) -> None:
-    document = client.get("/openapi.json").json()
+def test_every_reference_in_the_document_resolves(client: TestClient, auth: dict[str, str]) -> None:
+    document = client.get("/openapi.json", headers=auth).json()
     schemas = document["components"]["schemas"]
 
     def refs(node: object) -> list[str]:
@@ -65,11 +65,11 @@ def test_every_reference_in_the_document_resolves(client: TestClient) -> None:
         assert ref.rsplit("/", 1)[1] in schemas
 
 
-def test_every_platform_endpoint_is_documented_with_a_real_example(client: TestClient) -> None:
+def test_every_platform_endpoint_is_documented_with_a_real_example(client: TestClient, auth: dict[str, str]) -> None:
     from fulfillment.adapters import dialogflow_cx, dialogflow_es, rasa, seed
     from fulfillment.webhooks import CX_PATH, ES_PATH, RASA_PATH
 
-    document = client.get("/openapi.json").json()
+    document = client.get("/openapi.json", headers=auth).json()
     models = {
         SEED_PATH: (seed.OrderStatusRequest, seed.OrderStatusResponse),
         ES_PATH: (dialogflow_es.DialogflowEsRequest, dialogflow_es.DialogflowEsResponse),

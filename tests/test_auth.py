@@ -151,6 +151,6 @@ def test_configured_keys_generate_nothing(tmp_path: Path) -> None:
     assert not (tmp_path / "api-key").exists()
 
 
-def test_health_and_schema_need_no_key(rotating: TestClient) -> None:
-    for path in ("/healthz", "/readyz", "/openapi.json"):
+def test_health_checks_need_no_key(rotating: TestClient) -> None:
+    for path in ("/healthz", "/readyz", "/health"):
         assert rotating.get(path).status_code == 200

@@ -90,7 +90,7 @@ def test_metrics_count_what_just_happened(client: TestClient) -> None:
         json=es(Question(order_id=None, text="orders 748596 and 748597")),
         headers=HEADERS,
     )
-    text = client.get("/metrics").text
+    text = client.get("/metrics", headers=HEADERS).text
     assert 'fulfillment_requests_total{outcome="answered",platform="seed"} 2.0' in text
     assert 'fulfillment_requests_total{outcome="not_found",platform="seed"} 1.0' in text
     assert 'fulfillment_requests_total{outcome="client_error",platform="seed"} 1.0' in text

@@ -114,7 +114,7 @@ def test_postgres_stopped_mid_test_and_back(tmp_path: Path) -> None:
             ready = client.get("/readyz")
             assert ready.status_code == 503
             assert ready.json()["error"]["code"] == "not_ready"
-            metrics = client.get("/metrics").text
+            metrics = client.get("/metrics", headers=HEADERS).text
             assert (
                 'fulfillment_requests_total{outcome="backend_down",platform="seed"} 4.0' in metrics
             )
