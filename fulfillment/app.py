@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute, Route
 
 from fulfillment import webhooks
 from fulfillment.errors import EXCEPTION_HANDLERS, NotReady
+from fulfillment.limits import HeaderLimits
 from fulfillment.observability import Metrics, RequestLog, SecurityHeaders, configure_logging
 from fulfillment.openapi import openapi_document
 from fulfillment.playground.routes import routes as playground_routes
@@ -125,6 +126,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     middleware = [
         Middleware(RequestLog, metrics=app_metrics, log_order_numbers=settings.log_order_numbers),
         Middleware(SecurityHeaders),
+        Middleware(HeaderLimits),
     ]
     if settings.cors_origins:
         # Off unless configured: platforms call server to server; only a shop's own web

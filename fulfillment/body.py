@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any, TypeVar
 
@@ -12,6 +13,7 @@ from fulfillment.errors import (
     InvalidRequest,
     MalformedJSON,
     PayloadTooLarge,
+    RequestTimeout,
     UnsupportedMediaType,
 )
 
@@ -25,7 +27,19 @@ def _is_json(content_type: str) -> bool:
     )
 
 
-async def read_body(request: Request, limit: int) -> bytes:
+async def read_body(request: Request, limit: int, timeout: float) -> bytes:
+    """The body, checked for type and size; refused if it has not all arrived in `timeout`
+    seconds (a client that stops sending must not hold the request open for ever)."""
+    try:
+        async with asyncio.timeout(timeout):
+            return await _read(request, limit)
+    except TimeoutError:
+        raise RequestTimeout(
+            f"The request body did not arrive within {timeout:g} s.", {"timeoutSeconds": timeout}
+        ) from None
+
+
+async def _read(request: Request, limit: int) -> bytes:
     content_type = request.headers.get("content-type")
     # A missing Content-Type is read as JSON; a different one is refused.
     if content_type is not None and not _is_json(content_type):
@@ -70,6 +84,10 @@ def _json_error(body: bytes, fallback: str) -> MalformedJSON:
         )
     except RecursionError:
         return MalformedJSON("The request body is nested too deeply.")
+    except ValueError:
+        # The standard library refuses what pydantic did too, in its own words: a number of
+        # thousands of digits (int conversion limit). Not a position to report, but no 500.
+        pass
     return MalformedJSON(f"The request body is not valid JSON: {fallback}.")
 
 

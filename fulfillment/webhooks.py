@@ -34,7 +34,12 @@ async def _authenticated_body(
 ) -> Model:
     """Credentials first (a stranger's body is never read), then the body, validated."""
     services.credentials.check(request, query_token=query_token)
-    return parse_model(await read_body(request, services.settings.max_body_bytes), model)
+    return parse_model(
+        await read_body(
+            request, services.settings.max_body_bytes, services.settings.deadline_seconds
+        ),
+        model,
+    )
 
 
 def _begin(request: Request, platform: str) -> float:

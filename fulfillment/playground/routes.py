@@ -184,7 +184,12 @@ async def _call_webhook(
 
 async def try_phrase(request: Request) -> Response:
     services = _authorized(request)
-    asked = parse_model(await read_body(request, services.settings.max_body_bytes), TryRequest)
+    asked = parse_model(
+        await read_body(
+            request, services.settings.max_body_bytes, services.settings.deadline_seconds
+        ),
+        TryRequest,
+    )
     spec = services.intents.get(asked.interestType)
     if spec is None:
         raise InvalidRequest(
