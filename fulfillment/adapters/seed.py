@@ -25,6 +25,9 @@ def _lower(value: Any) -> Any:
 
 
 Name = Annotated[str, Field(max_length=200)]
+OrderNumber = Annotated[str, Field(max_length=64)]
+# Platforms send order numbers as JSON numbers too; read as text, at most 64 digits.
+NumericOrder = Annotated[int, Field(gt=-(10**63), lt=10**64)]
 
 
 class _In(BaseModel):
@@ -49,9 +52,11 @@ class ConversationRequest(_In):
 
 
 class EntityInfo(_In):
-    orderId: Annotated[str | None, BeforeValidator(_text_or_number), Field(max_length=64)] = Field(
-        default=None, description="The order number, when the platform recognised one."
-    )
+    # The length applies to the string: on `str | None` it made a null a TypeError (a 500).
+    orderId: Annotated[
+        OrderNumber | None,
+        BeforeValidator(_text_or_number, json_schema_input_type=OrderNumber | NumericOrder | None),
+    ] = Field(default=None, description="The order number, when the platform recognised one.")
 
 
 class Params(_In):
