@@ -56,6 +56,13 @@ class CircuitBreaker:
             self.opened_at = time.monotonic()
         self._trial = False
 
+    def abandoned(self) -> None:
+        """The trial call was cancelled before it said anything: the next call tries instead.
+
+        Without this the circuit stayed half-open with its one trial taken, for good.
+        """
+        self._trial = False
+
 
 class Backend:
     """Every call to the order store goes through here: deadline, breaker, error accounting."""
@@ -75,6 +82,7 @@ class Backend:
             _close(work)
             self._on_error("circuit_open")
             raise BackendUnavailable("circuit_open")
+        trial = self.breaker.is_open  # let through while open: this call is the trial
         try:
             if timed:
                 async with asyncio.timeout(max(deadline - time.monotonic(), 0.001)):
@@ -85,6 +93,8 @@ class Backend:
             self._failed("timeout")
             raise BackendUnavailable("timeout") from None
         except asyncio.CancelledError:
+            if trial:
+                self.breaker.abandoned()
             raise
         except Exception:  # any backend failure: the customer hears an apology, never a 500
             self._failed("error")
