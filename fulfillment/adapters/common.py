@@ -27,6 +27,22 @@ def parameter_values(parameters: Mapping[str, Any], names: Iterable[str]) -> lis
     return found
 
 
+def identity_text(value: Any) -> str | None:
+    """A name or id read from a free-form platform payload: text, or a whole number as text.
+
+    Payloads are JSON of any shape. Anything else (an object, a list, true, 1.5) counts as
+    absent: passed on, it reached the order store as a query parameter, failed there, and was
+    counted as a backend outage (an apology, and the circuit breaker opened for everyone).
+    """
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # Dialogflow's Struct carries every number as a double
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, str) and value.strip():
+        return value
+    return None
+
+
 def texts(reply: Reply) -> list[str]:
     return [m.text for m in reply.messages if isinstance(m, TextMessage)]
 

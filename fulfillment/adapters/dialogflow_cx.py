@@ -6,7 +6,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from fulfillment.adapters.common import cards, chips, media, parameter_values, texts
+from fulfillment.adapters.common import (
+    cards,
+    chips,
+    identity_text,
+    media,
+    parameter_values,
+    texts,
+)
 from fulfillment.reply import Reply
 from fulfillment.store.base import Asker
 from fulfillment.turn import ResponseType, Turn
@@ -76,21 +83,19 @@ def asker(request: DialogflowCxRequest) -> Asker:
     """
     payload = request.payload
     params = request.sessionInfo.parameters
-    caller = (
-        payload.get("telephony", {}).get("caller_id")
-        if isinstance(payload.get("telephony"), dict)
-        else None
-    )
+    telephony = payload.get("telephony")
+    caller = identity_text(telephony.get("caller_id")) if isinstance(telephony, dict) else None
     if caller:
-        return Asker(uid=str(caller), channel="PHONE")
-    source = payload if (payload.get("userId") or payload.get("uid")) else params
-    uid = source.get("userId") or source.get("uid") or source.get("user_id")
+        return Asker(uid=caller, channel="PHONE")
+    names = ("userId", "uid", "user_id")
+    source = payload if any(identity_text(payload.get(n)) for n in names[:2]) else params
+    uid = next((found for n in names if (found := identity_text(source.get(n)))), None)
     if uid:
         return Asker(
-            uid=str(uid),
-            channel=str(source.get("channel") or "").upper() or None,
-            user_name=source.get("username"),
-            first_name=source.get("first_name"),
+            uid=uid,
+            channel=(identity_text(source.get("channel")) or "").upper() or None,
+            user_name=identity_text(source.get("username")),
+            first_name=identity_text(source.get("first_name")),
         )
     session = request.sessionInfo.session or request.detectIntentResponseId or "anonymous"
     return Asker(uid=session.rsplit("/", 1)[-1], channel="DIALOGFLOW_CX")

@@ -6,7 +6,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from fulfillment.adapters.common import cards, chips, media, parameter_values, texts
+from fulfillment.adapters.common import (
+    cards,
+    chips,
+    identity_text,
+    media,
+    parameter_values,
+    texts,
+)
 from fulfillment.reply import CardMessage, MediaMessage, Reply, SuggestionsMessage, TextMessage
 from fulfillment.store.base import Asker
 from fulfillment.turn import ResponseType, Turn
@@ -83,34 +90,44 @@ def asker(request: DialogflowEsRequest) -> Asker:
     sender = _dig(payload, "data", "message", "from") or _dig(
         payload, "data", "callback_query", "from"
     )
-    if isinstance(sender, dict) and sender.get("id") is not None:
+    if isinstance(sender, dict) and (sender_id := identity_text(sender.get("id"))):
         return Asker(
-            uid=str(sender["id"]),
+            uid=sender_id,
             channel=(source or "telegram").upper(),
-            user_name=sender.get("username"),
-            first_name=sender.get("first_name"),
-            last_name=sender.get("last_name"),
+            user_name=identity_text(sender.get("username")),
+            first_name=identity_text(sender.get("first_name")),
+            last_name=identity_text(sender.get("last_name")),
         )
     # Google Assistant: payload.user (userId, or a verified e-mail from account linking).
     user = payload.get("user")
     if isinstance(user, dict):
         found = user.get("profile")
         profile: dict[str, Any] = found if isinstance(found, dict) else {}
-        uid = profile.get("email") or user.get("userId") or user.get("idToken") or ""
+        uid = (
+            identity_text(profile.get("email"))
+            or identity_text(user.get("userId"))
+            or identity_text(user.get("idToken"))
+        )
         if uid:
-            return Asker(uid=str(uid), channel="GOOGLE", first_name=profile.get("givenName"))
+            return Asker(
+                uid=uid, channel="GOOGLE", first_name=identity_text(profile.get("givenName"))
+            )
     # Phone Gateway: the caller's number.
-    caller = _dig(payload, "telephony", "caller_id")
+    caller = identity_text(_dig(payload, "telephony", "caller_id"))
     if caller:
-        return Asker(uid=str(caller), channel="PHONE")
+        return Asker(uid=caller, channel="PHONE")
     # Other integrations and custom front ends: payload {userId|uid, channel, username}.
-    uid = payload.get("userId") or payload.get("uid") or payload.get("user_id")
+    uid = (
+        identity_text(payload.get("userId"))
+        or identity_text(payload.get("uid"))
+        or identity_text(payload.get("user_id"))
+    )
     if uid:
         return Asker(
-            uid=str(uid),
-            channel=str(payload.get("channel") or source or "").upper() or None,
-            user_name=payload.get("username"),
-            first_name=payload.get("first_name"),
+            uid=uid,
+            channel=(identity_text(payload.get("channel")) or source).upper() or None,
+            user_name=identity_text(payload.get("username")),
+            first_name=identity_text(payload.get("first_name")),
         )
     # Nobody identified: the session stands in, which owns no orders.
     return Asker(uid=request.session.rsplit("/", 1)[-1], channel="DIALOGFLOW")

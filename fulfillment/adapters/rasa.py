@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from fulfillment.adapters.common import parameter_values
+from fulfillment.adapters.common import identity_text, parameter_values
 from fulfillment.reply import CardMessage, MediaMessage, Reply, SuggestionsMessage, TextMessage
 from fulfillment.store.base import Asker
 from fulfillment.turn import ResponseType, Turn
@@ -69,8 +69,9 @@ def asker(call: RasaActionCall) -> Asker:
     return Asker(
         uid=sender,
         channel=(call.tracker.latest_input_channel or "").upper() or None,
-        user_name=metadata.get("username") or user.get("username"),
-        first_name=metadata.get("first_name") or user.get("first_name"),
+        user_name=identity_text(metadata.get("username")) or identity_text(user.get("username")),
+        first_name=identity_text(metadata.get("first_name"))
+        or identity_text(user.get("first_name")),
     )
 
 
