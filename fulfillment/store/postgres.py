@@ -138,6 +138,7 @@ async def upgrade(url: str) -> list[int]:
                 applied.append(version)
     return applied
 
+
 # How long the pool keeps retrying one lost connection before leaving it to the next caller.
 RECONNECT_SECONDS = 5.0
 
