@@ -14,7 +14,10 @@ from fulfillment.turn import ResponseType, Turn
 
 
 def _text_or_number(value: Any) -> Any:
-    # Platforms send order numbers as JSON numbers as often as strings.
+    # Platforms send order numbers as JSON numbers as often as strings; some as 748596.0
+    # (an integer too, for JSON Schema).
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     return value
