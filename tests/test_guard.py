@@ -44,4 +44,6 @@ def test_slowed_then_refused(tmp_path: Path) -> None:
         # Others are not affected, and the owner still gets her own order.
         ravi = client.post(SEED_PATH, json=build_request("748596"), headers=HEADERS)
         assert text(ravi).startswith("Order 748596 has been shipped")
-        assert "fulfillment_lookups_refused_total 1.0" in client.get("/metrics", headers=HEADERS).text
+        assert (
+            "fulfillment_lookups_refused_total 1.0" in client.get("/metrics", headers=HEADERS).text
+        )

@@ -108,7 +108,9 @@ def test_malformed_call_is_a_4xx(shared_client: TestClient) -> None:
 
 def test_health_and_actions_like_rasa_sdk(shared_client: TestClient) -> None:
     assert shared_client.get("/health").json() == {"status": "ok"}
-    assert shared_client.get(f"/actions?token={API_KEY}").json() == [{"name": "action_order_status"}]
+    assert shared_client.get(f"/actions?token={API_KEY}").json() == [
+        {"name": "action_order_status"}
+    ]
 
 
 def test_language_from_the_language_slot(shared_client: TestClient) -> None:

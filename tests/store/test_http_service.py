@@ -75,4 +75,7 @@ def test_connection_refused(tmp_path: Path) -> None:
         assert text == SORRY.format(number="SH-1001")
         assert elapsed < DEADLINE + 0.5
         assert client.get("/readyz").status_code == 503
-        assert 'fulfillment_backend_errors_total{kind="error"} 1.0' in client.get("/metrics", headers=HEADERS).text
+        assert (
+            'fulfillment_backend_errors_total{kind="error"} 1.0'
+            in client.get("/metrics", headers=HEADERS).text
+        )
