@@ -1,7 +1,13 @@
-"""The OpenAPI document, generated from the pydantic models that validate the traffic."""
+"""The OpenAPI document: every route the app serves, its credentials, bodies and errors.
+
+Request and webhook reply bodies are generated from the pydantic models that validate the
+traffic; the small JSON answers of the operations endpoints and the playground are described
+here, precisely enough that the schema fuzzer (tests/test_schema_fuzz.py) checks each reply.
+"""
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -15,87 +21,420 @@ from fulfillment.adapters.dialogflow_es import DialogflowEsRequest, DialogflowEs
 from fulfillment.adapters.rasa import RasaActionCall, RasaActionNotFound, RasaActionResult
 from fulfillment.adapters.seed import OrderStatusRequest, OrderStatusResponse
 from fulfillment.errors import ErrorEnvelope
+from fulfillment.playground.routes import TryRequest
+from fulfillment.turn import ResponseType
 from fulfillment.webhooks import CX_PATH, ES_PATH, RASA_PATH, SEED_PATH
 
 _REF = "#/components/schemas/{model}"
 # Minimal real requests, one per wire format, shipped with the package.
 EXAMPLES = Path(__file__).parent / "examples"
 
+Security = list[dict[str, list[str]]]
+_SECURED: Security = [{"bearer": []}, {"apiKey": []}, {"basic": []}]
+# Rasa's endpoints.yml sends its action endpoint's `token` as ?token=<key>.
+_RASA_SECURED: Security = [*_SECURED, {"rasaToken": []}]
+_PUBLIC: Security = []
 
-def _ref(model: type[BaseModel]) -> dict[str, str]:
-    return {"$ref": _REF.format(model=model.__name__)}
+_PLATFORMS = ["seed", "dialogflow-es", "dialogflow-cx", "rasa"]
+_RESPONSE_TYPES = [t.value for t in ResponseType]
+_OUTCOMES = ["answered", "not_found", "asked", "backend_down", "refused"]
 
 
-def _json(model: type[BaseModel], example: str | None = None) -> dict[str, Any]:
-    content: dict[str, Any] = {"schema": _ref(model)}
+def _ref(name: str | type[BaseModel]) -> dict[str, str]:
+    return {"$ref": _REF.format(model=name if isinstance(name, str) else name.__name__)}
+
+
+def _example(name: str) -> Any:
+    return json.loads((EXAMPLES / name).read_text(encoding="utf-8"))
+
+
+def _json(schema: dict[str, Any], example: str | None = None) -> dict[str, Any]:
+    content: dict[str, Any] = {"schema": schema}
     if example:
-        content["example"] = json.loads((EXAMPLES / example).read_text(encoding="utf-8"))
+        content["example"] = _example(example)
     return {"application/json": content}
 
 
-def _error(description: str) -> dict[str, Any]:
-    return {"description": description, "content": _json(ErrorEnvelope)}
+def _header(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "required": True, "schema": schema}
 
 
-_STATUS = {
-    "type": "object",
-    "properties": {"status": {"type": "string"}},
-    "required": ["status"],
-}
-_SECURED: list[dict[str, list[str]]] = [{"bearer": []}, {"apiKey": []}, {"basic": []}]
-_CLIENT_ERRORS = {
-    "400": _error("The body is not valid JSON; details give line and column."),
-    "401": _error("Missing or invalid credentials."),
-    "413": _error("The body is larger than the configured limit."),
-    "415": _error("The body is not JSON."),
-    "422": _error(
-        "The body does not match the schema (details list the fields), or names an "
-        "intent this service does not answer (details list the known ones)."
+# Every response carries the caller's X-Request-ID (when well-formed) or a new one.
+_REQUEST_ID = _header(
+    "The caller's X-Request-ID when it is 1-64 of [A-Za-z0-9._:-], else a new one.",
+    {"type": "string", "pattern": r"^[A-Za-z0-9._:-]{1,64}$"},
+)
+_CONTENT_LANGUAGE = _header(
+    "The locale that answered, as a BCP 47 tag (en-US, de, pt-BR).",
+    {"type": "string", "pattern": r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"},
+)
+
+
+def _error(description: str, *codes: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An error response: the one envelope, with the codes this status can carry."""
+    schema: dict[str, Any] = {
+        "allOf": [
+            _ref(ErrorEnvelope),
+            {"properties": {"error": {"properties": {"code": {"enum": list(codes)}}}}},
+        ]
+    }
+    response: dict[str, Any] = {"description": description, "content": _json(schema)}
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+_UNAUTHORIZED = _error(
+    "Missing or invalid credentials.",
+    "unauthorized",
+    headers={
+        "WWW-Authenticate": _header(
+            "The schemes accepted: Bearer and Basic.", {"type": "string", "minLength": 1}
+        )
+    },
+)
+_HEADERS_TOO_LARGE = _error(
+    "More than 100 request headers, or more than 16 KiB of them.", "headers_too_large"
+)
+_PLAYGROUND_OFF = "The playground is off (FULFILLMENT_PLAYGROUND, or a production store)."
+# What reading and validating a JSON body can answer, whichever endpoint reads it.
+_BODY_ERRORS = {
+    "400": _error(
+        "The body is not valid JSON (details give line and column), or is empty.",
+        "malformed_json",
     ),
+    "408": _error("The body did not all arrive within the deadline.", "request_timeout"),
+    "413": _error("The body is larger than the configured limit.", "payload_too_large"),
+    "415": _error("The body is not JSON (Content-Type).", "unsupported_media_type"),
 }
+
+
+def _operation(
+    method: str,
+    operation_id: str,
+    summary: str,
+    security: Security,
+    responses: dict[str, Any],
+    **extra: Any,
+) -> dict[str, Any]:
+    every = dict(responses)
+    if security:
+        every["401"] = _UNAUTHORIZED
+    every["431"] = _HEADERS_TOO_LARGE
+    return {
+        method: {
+            "operationId": operation_id,
+            "summary": summary,
+            "security": security,
+            **extra,
+            "responses": dict(sorted(every.items())),
+        }
+    }
 
 
 def _webhook(
-    operation: str,
+    operation_id: str,
     summary: str,
     request: type[BaseModel],
     response: type[BaseModel],
     example: str,
     extra_responses: dict[str, Any] | None = None,
-    security: list[dict[str, list[str]]] = _SECURED,
+    security: Security = _SECURED,
 ) -> dict[str, Any]:
     responses: dict[str, Any] = {
         "200": {
             "description": "The reply to show the customer. Content-Language names the locale.",
-            "headers": {"Content-Language": {"schema": {"type": "string"}}},
-            "content": _json(response, example.replace("request", "response")),
+            "headers": {"Content-Language": _CONTENT_LANGUAGE},
+            "content": _json(_ref(response), example.replace("request", "response")),
         },
-        **_CLIENT_ERRORS,
+        **_BODY_ERRORS,
+        "422": _error(
+            "The body does not match the schema (details list the fields), or names an "
+            "intent this service does not answer (details list the known ones).",
+            "invalid_request",
+            "unknown_interest_type",
+        ),
         **(extra_responses or {}),
     }
+    return _operation(
+        "post",
+        operation_id,
+        summary,
+        security,
+        responses,
+        requestBody={"required": True, "content": _json(_ref(request), example)},
+    )
+
+
+def _get(
+    operation_id: str,
+    summary: str,
+    schema: dict[str, Any],
+    *,
+    security: Security = _SECURED,
+    media_type: str = "application/json",
+    errors: dict[str, Any] | None = None,
+    parameters: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    responses = {"200": {"description": summary, "content": {media_type: {"schema": schema}}}}
+    extra = {"parameters": parameters} if parameters else {}
+    return _operation(
+        "get", operation_id, summary, security, {**responses, **(errors or {})}, **extra
+    )
+
+
+def _object(required: dict[str, Any], optional: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A closed object: these answers are built here, so an unknown field is a bug."""
     return {
-        "post": {
-            "operationId": operation,
-            "summary": summary,
-            "security": security,
-            "requestBody": {"required": True, "content": _json(request, example)},
-            "responses": responses,
-        }
+        "type": "object",
+        "properties": {**required, **(optional or {})},
+        "required": list(required),
+        "additionalProperties": False,
     }
 
 
-def _get(operation: str, summary: str, schema: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    responses = {
-        "200": {"description": summary, "content": {"application/json": {"schema": schema}}}
-    }
-    return {
-        "get": {
-            "operationId": operation,
-            "summary": summary,
-            "security": [],
-            "responses": {**responses, **extra},
+def _array(items: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "array", "items": items}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+_STRING = {"type": "string"}
+_STRINGS = _array(_STRING)
+_COUNT = {"type": "integer", "minimum": 0}
+_IMAGE = _object({"url": _STRING, "alt": _STRING})
+
+# The small JSON answers, by component name.
+_SCHEMAS: dict[str, dict[str, Any]] = {
+    "Alive": _object({"status": {"const": "ok"}}),
+    "Ready": _object({"status": {"const": "ready"}, "checks": _object({"store": {"const": "ok"}})}),
+    "RasaActionList": _array(_object({"name": {"type": "string", "minLength": 1}})),
+    "OpenApiDocument": {
+        "type": "object",
+        "properties": {
+            "openapi": {"type": "string", "pattern": r"^3\.1\.\d+$"},
+            "info": {"type": "object", "required": ["title", "version"]},
+            "paths": {"type": "object", "minProperties": 1},
+            "components": {"type": "object"},
+        },
+        "required": ["openapi", "info", "paths", "components"],
+    },
+    # A reply message as the playground draws it.
+    "PlaygroundMessage": {
+        "oneOf": [
+            _object({"kind": {"const": "text"}, "text": _STRING}),
+            _object(
+                {
+                    "kind": {"const": "card"},
+                    "title": _STRING,
+                    "subtitle": _STRING,
+                    "body": _STRING,
+                    "image": _nullable(_IMAGE),
+                    "button": _nullable(_object({"title": _STRING, "url": _STRING})),
+                }
+            ),
+            _object(
+                {
+                    "kind": {"const": "media"},
+                    "objects": _array(
+                        _object(
+                            {
+                                "name": _STRING,
+                                "description": _STRING,
+                                "url": _STRING,
+                                "image": _IMAGE,
+                            }
+                        )
+                    ),
+                }
+            ),
+            _object({"kind": {"const": "suggestions"}, "chips": _STRINGS}),
+        ]
+    },
+    "PlaygroundExtraction": _object(
+        {
+            "text": _STRING,
+            "language": _STRING,
+            "orderIds": _STRINGS,
+            "candidates": _array(
+                _object(
+                    {
+                        "start": _COUNT,
+                        "end": _COUNT,
+                        "text": _STRING,
+                        "value": _STRING,
+                        "format": _STRING,
+                        "taken": {"type": "boolean"},
+                        "reasons": _STRINGS,
+                    }
+                )
+            ),
         }
+    ),
+    "PlaygroundOptions": _object(
+        {
+            "locales": _array(_object({"code": _STRING, "tag": _STRING, "name": _STRING})),
+            "defaultLocale": _STRING,
+            "platforms": _array(_object({"id": {"enum": _PLATFORMS}, "name": _STRING})),
+            "responseTypes": _array({"enum": _RESPONSE_TYPES}),
+            "customers": _array(
+                _object(
+                    {
+                        "label": _STRING,
+                        "channel": _STRING,
+                        "userId": _STRING,
+                        "userName": _nullable(_STRING),
+                        "firstName": _nullable(_STRING),
+                        "orders": _STRINGS,
+                    }
+                )
+            ),
+        }
+    ),
+    "PlaygroundTry": _object(
+        {
+            "locale": _STRING,
+            "platform": {"enum": _PLATFORMS},
+            "path": {"enum": [SEED_PATH, ES_PATH, CX_PATH, RASA_PATH]},
+            "status": {"type": "integer", "minimum": 100, "maximum": 599},
+            "request": {"type": "object", "description": "What the platform would send."},
+            "response": {"description": "What the webhook answered (JSON, or its text)."},
+            "extraction": _nullable(_ref("PlaygroundExtraction")),
+            "reply": _nullable(
+                _object(
+                    {
+                        "outcome": {"enum": _OUTCOMES},
+                        "locale": _STRING,
+                        "messages": _array(_ref("PlaygroundMessage")),
+                    }
+                )
+            ),
+        }
+    ),
+    "PlaygroundReplies": _object(
+        {
+            "locale": _STRING,
+            "responseType": {"enum": _RESPONSE_TYPES},
+            "rows": _array(
+                _object(
+                    {
+                        "key": _STRING,
+                        "label": _STRING,
+                        "messages": _array(_ref("PlaygroundMessage")),
+                    }
+                )
+            ),
+        }
+    ),
+    "PlaygroundPhraseTests": _object(
+        {
+            "total": _COUNT,
+            "passed": _COUNT,
+            "failed": _COUNT,
+            "rows": _array(
+                _object(
+                    {
+                        "interestType": _STRING,
+                        "text": _STRING,
+                        "language": _STRING,
+                        "note": _nullable(_STRING),
+                        "expected": _STRINGS,
+                        "found": _STRINGS,
+                        "passed": {"type": "boolean"},
+                    }
+                )
+            ),
+        }
+    ),
+}
+
+
+def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema,
     }
+
+
+def _playground_paths() -> dict[str, Any]:
+    not_found = {"404": _error(_PLAYGROUND_OFF, "not_found")}
+    return {
+        "/playground": _get(
+            "playground",
+            "The playground page: a sign-in shell that holds no data.",
+            _STRING,
+            security=_PUBLIC,
+            media_type="text/html",
+            errors=not_found,
+        ),
+        "/playground/api/options": _get(
+            "playgroundOptions",
+            "Served locales, platforms, response types, and customers from the store.",
+            _ref("PlaygroundOptions"),
+            errors=not_found,
+        ),
+        "/playground/api/try": _operation(
+            "post",
+            "playgroundTry",
+            "Try a phrase through a platform's real webhook, as a customer of the store.",
+            _SECURED,
+            {
+                "200": {
+                    "description": "The extraction, the reply, and the platform's raw exchange.",
+                    "content": _json(_ref("PlaygroundTry")),
+                },
+                **_BODY_ERRORS,
+                **not_found,
+                "422": _error(
+                    "The body does not match the schema, or names a locale, interest type "
+                    "or platform route that is not served (details say which).",
+                    "invalid_request",
+                ),
+            },
+            requestBody={"required": True, "content": _json(_ref(TryRequest))},
+        ),
+        "/playground/api/replies": _get(
+            "playgroundReplies",
+            "Every reply of a locale, rendered for sample orders.",
+            _ref("PlaygroundReplies"),
+            parameters=[
+                _query(
+                    "locale",
+                    "A served locale, by catalog name (pt_BR) or BCP 47 tag (pt-BR); "
+                    "default the service's default locale.",
+                    {"type": "string"},
+                ),
+                _query("responseType", "Default card.", {"enum": _RESPONSE_TYPES}),
+                _query("interestType", "Default order-status.", {"type": "string"}),
+            ],
+            errors={
+                "404": _error(f"No replies for that interest type. {_PLAYGROUND_OFF}", "not_found"),
+                "422": _error(
+                    "The locale is not served, or the response type unknown.", "invalid_request"
+                ),
+            },
+        ),
+        "/playground/api/phrase-tests": _get(
+            "playgroundPhraseTests",
+            "Runs the phrase tests of intents/*.yaml.",
+            _ref("PlaygroundPhraseTests"),
+            errors=not_found,
+        ),
+    }
+
+
+def _with_request_id(paths: dict[str, Any]) -> dict[str, Any]:
+    paths = copy.deepcopy(paths)  # the error responses above are shared between operations
+    for item in paths.values():
+        for operation in item.values():
+            for response in operation["responses"].values():
+                response["headers"] = {"X-Request-ID": _REQUEST_ID, **response.get("headers", {})}
+    return paths
 
 
 def openapi_document() -> dict[str, Any]:
@@ -104,6 +443,7 @@ def openapi_document() -> dict[str, Any]:
         DialogflowEsRequest,
         DialogflowCxRequest,
         RasaActionCall,
+        TryRequest,
     ]
     outputs: list[type[BaseModel]] = [
         OrderStatusResponse,
@@ -117,7 +457,65 @@ def openapi_document() -> dict[str, Any]:
         [(m, "validation") for m in models] + [(m, "serialization") for m in outputs],
         ref_template=_REF,
     )
-    rasa_security: list[dict[str, list[str]]] = [*_SECURED, {"rasaToken": []}]
+    paths: dict[str, Any] = {
+        SEED_PATH: _webhook(
+            "getOrderStatus",
+            "The status of the asking customer's order, in their language.",
+            OrderStatusRequest,
+            OrderStatusResponse,
+            "seed-request.json",
+        ),
+        ES_PATH: _webhook(
+            "dialogflowEs",
+            "Dialogflow ES (v2) fulfillment webhook.",
+            DialogflowEsRequest,
+            DialogflowEsResponse,
+            "dialogflow-es-request.json",
+        ),
+        CX_PATH: _webhook(
+            "dialogflowCx",
+            "Dialogflow CX (v3) webhook; the tag names the intent.",
+            DialogflowCxRequest,
+            DialogflowCxResponse,
+            "dialogflow-cx-request.json",
+        ),
+        RASA_PATH: _webhook(
+            "rasaAction",
+            "Rasa action server: run a custom action.",
+            RasaActionCall,
+            RasaActionResult,
+            "rasa-request.json",
+            {"404": {"description": "No such action.", "content": _json(_ref(RasaActionNotFound))}},
+            _RASA_SECURED,
+        ),
+        "/healthz": _get("healthz", "The process is alive.", _ref("Alive"), security=_PUBLIC),
+        "/readyz": _get(
+            "readyz",
+            "The order store answers.",
+            _ref("Ready"),
+            security=_PUBLIC,
+            errors={
+                "503": _error("The store does not answer, or its circuit is open.", "not_ready")
+            },
+        ),
+        "/health": _get(
+            "rasaHealth", "The process is alive (rasa-sdk's path).", _ref("Alive"), security=_PUBLIC
+        ),
+        "/actions": _get(
+            "rasaActions",
+            "The Rasa actions this service runs.",
+            _ref("RasaActionList"),
+            security=_RASA_SECURED,
+        ),
+        "/metrics": _get(
+            "metrics",
+            "Prometheus metrics, in the text exposition format.",
+            {"type": "string"},
+            media_type="text/plain",
+        ),
+        "/openapi.json": _get("openapi", "This document.", _ref("OpenApiDocument")),
+        **_playground_paths(),
+    }
     return {
         "openapi": "3.1.0",
         "info": {
@@ -126,11 +524,14 @@ def openapi_document() -> dict[str, Any]:
             "description": (
                 "Answers chatbot platforms with the status of the asking customer's order: the "
                 "getOrderStatus contract, Dialogflow ES and CX webhooks, and the Rasa action "
-                "server."
+                "server. Every route needs credentials except the health checks and the "
+                'playground page. Every error is the one envelope {"error": {"code", '
+                '"message", "details"}}: also a path not listed here (404 not_found) and '
+                "a method not listed for a path (405 method_not_allowed, with Allow)."
             ),
         },
         "components": {
-            "schemas": schemas.get("$defs", {}),
+            "schemas": {**schemas.get("$defs", {}), **_SCHEMAS},
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer"},
                 "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
@@ -138,60 +539,5 @@ def openapi_document() -> dict[str, Any]:
                 "rasaToken": {"type": "apiKey", "in": "query", "name": "token"},
             },
         },
-        "paths": {
-            SEED_PATH: _webhook(
-                "getOrderStatus",
-                "The status of the asking customer's order, in their language.",
-                OrderStatusRequest,
-                OrderStatusResponse,
-                "seed-request.json",
-            ),
-            ES_PATH: _webhook(
-                "dialogflowEs",
-                "Dialogflow ES (v2) fulfillment webhook.",
-                DialogflowEsRequest,
-                DialogflowEsResponse,
-                "dialogflow-es-request.json",
-            ),
-            CX_PATH: _webhook(
-                "dialogflowCx",
-                "Dialogflow CX (v3) webhook; the tag names the intent.",
-                DialogflowCxRequest,
-                DialogflowCxResponse,
-                "dialogflow-cx-request.json",
-            ),
-            RASA_PATH: _webhook(
-                "rasaAction",
-                "Rasa action server: run a custom action.",
-                RasaActionCall,
-                RasaActionResult,
-                "rasa-request.json",
-                {"404": {"description": "No such action.", "content": _json(RasaActionNotFound)}},
-                rasa_security,
-            ),
-            "/healthz": _get("healthz", "The process is alive.", _STATUS),
-            "/health": _get("rasaHealth", "The process is alive (rasa-sdk's path).", _STATUS),
-            "/actions": _get(
-                "rasaActions",
-                "The Rasa actions this service runs.",
-                {
-                    "type": "array",
-                    "items": {"type": "object", "properties": {"name": {"type": "string"}}},
-                },
-            ),
-            "/readyz": _get(
-                "readyz",
-                "The order store answers.",
-                _STATUS,
-                **{"503": _error("The store is down.")},
-            ),
-            "/openapi.json": {
-                "get": {
-                    "operationId": "openapi",
-                    "summary": "This document.",
-                    "security": [],
-                    "responses": {"200": {"description": "The OpenAPI document."}},
-                }
-            },
-        },
+        "paths": _with_request_id(paths),
     }
