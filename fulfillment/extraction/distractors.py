@@ -48,8 +48,10 @@ ADDRESSES: dict[str, str] = {
     "web address": r"(?:https?://|www\.)\S+",
 }
 # Characters a separator-shaped number is made of.
-_NUMERIC = frozenset("0123456789 .,:/()+-")
+_NUMERIC_CHARS = "0123456789 .,:/()+-"
 _EDGES = " .,:;!?"
+_SOFT = frozenset(_NUMERIC_CHARS) & frozenset(_EDGES)  # " .,:": stripped off a run
+_HARD = frozenset(_NUMERIC_CHARS) - _SOFT  # digits and "/()+-"
 
 
 def month_names(languages: tuple[str, ...] = LANGUAGES) -> list[str]:
@@ -80,26 +82,56 @@ class DistractorFinder:
         self._separated = [(kind, re.compile(p)) for kind, p in SEPARATED.items()]
         self._addresses = [(kind, re.compile(p)) for kind, p in ADDRESSES.items()]
 
-    def around(self, text: str, start: int, end: int) -> list[Distractor]:
-        """Separator-shaped distractors that could contain text[start:end]."""
-        left, right = start, end
-        while left > 0 and text[left - 1] in _NUMERIC:
-            left -= 1
-        while right < len(text) and text[right] in _NUMERIC:
-            right += 1
+    def addresses(self, text: str) -> list[Distractor]:
+        """E-mail and web addresses anywhere in the text (found once, for every candidate)."""
+        if "@" in text or "://" in text or "www." in text:
+            return [
+                Distractor(m.start(), m.end(), kind, m.group())
+                for kind, pattern in self._addresses
+                for m in pattern.finditer(text)
+            ]
+        return []
+
+    def around(
+        self, text: str, start: int, end: int, addresses: list[Distractor] | None = None
+    ) -> list[Distractor]:
+        """Separator-shaped distractors, then addresses, that could contain text[start:end].
+
+        `addresses` is what addresses(text) returns, when the caller has it already.
+        """
         found: list[Distractor] = []
-        if text[left:right].strip(_EDGES) != text[start:end]:
-            # One character more on the right lets a look-ahead see what really follows.
-            stop = min(right + 1, len(text))
+        if not self._alone(text, start, end):
+            # The run of digits and separators the candidate stands in, and one character
+            # more on the right, so that a look-ahead sees what really follows.
+            left = len(text[:start].rstrip(_NUMERIC_CHARS))
+            stop = min(len(text) - len(text[end:].lstrip(_NUMERIC_CHARS)) + 1, len(text))
             found += [
                 Distractor(m.start(), m.end(), kind, m.group())
                 for kind, pattern in self._separated
                 for m in pattern.finditer(text, left, stop)
             ]
-        if "@" in text or "://" in text or "www." in text:
-            found += [
-                Distractor(m.start(), m.end(), kind, m.group())
-                for kind, pattern in self._addresses
-                for m in pattern.finditer(text)
-            ]
+        found += self.addresses(text) if addresses is None else addresses
+        if not found:
+            return found
         return [d for d in found if d.start < end and start < d.end]
+
+    @staticmethod
+    def _alone(text: str, start: int, end: int) -> bool:
+        """True when the candidate's run of digits and separators, stripped of _EDGES, is
+        the candidate itself: no separator-shaped number can then contain it.
+
+        That is so when the run goes on, on either side, with edge characters only (" .,:")
+        and the candidate neither starts nor ends with one; walking over those few
+        characters costs less than cutting the text around the candidate.
+        """
+        if text[start] in _EDGES or text[end - 1] in _EDGES:
+            return False
+        i = start
+        while i and text[i - 1] in _SOFT:
+            i -= 1
+        if i and text[i - 1] in _HARD:
+            return False
+        j, n = end, len(text)
+        while j < n and text[j] in _SOFT:
+            j += 1
+        return j == n or text[j] not in _HARD

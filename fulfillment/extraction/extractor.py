@@ -8,14 +8,15 @@ then mapped onto spaCy tokens, where cue words found by a PhraseMatcher give the
 from __future__ import annotations
 
 import functools
+import importlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import spacy
-from spacy.matcher import PhraseMatcher
 
+from fulfillment.extraction.cues import CueFinder
 from fulfillment.extraction.distractors import (
     CLOCK_WORDS,
     CURRENCY_SIGNS,
@@ -24,7 +25,7 @@ from fulfillment.extraction.distractors import (
     month_names,
 )
 from fulfillment.extraction.french import import_french
-from fulfillment.extraction.normalize import normalize
+from fulfillment.extraction.normalize import MAY_CHANGE, TABLE
 from fulfillment.extraction.spec import LANGUAGES, ExtractionSpec, Vocabulary
 from fulfillment.i18n.locales import parse_language_code
 
@@ -35,9 +36,75 @@ _YEAR = re.compile(r"(?:19|20)\d{2}")
 _WORD = re.compile(r"[^\W_]+")
 
 
+_DIGIT = re.compile(r"\d")
+_SPACE = re.compile(r"\s")
+
+
 def _count_words(text: str, start: int, end: int) -> int:
     """How many words stand in text[start:end]; spaces and punctuation do not count."""
     return len(_WORD.findall(text, start, end)) if end > start else 0
+
+
+def digit_lead(pattern: str, flags: int = 0) -> int | None:
+    """How many characters a match can have before its first digit; None: maybe no digit.
+
+    Read from the pattern's syntax tree (the `re` module's own parser). A sequence needs a
+    digit when one of its items does; an item does when it is a digit (`\\d`, `[0-9]`, `7`),
+    a group whose content does, a repetition, at least once, of something that does, or an
+    alternation all of whose branches do. The lead is the most the items before that one can
+    match (unbounded: len(text), so no bound) plus that item's own lead. Anything else
+    (look-arounds, back-references, another Python's parser) counts as "maybe no digit",
+    which only turns the fast paths off.
+    """
+    try:
+        parser: Any = importlib.import_module("re._parser")
+        parsed = parser.parse(pattern, flags)
+        return _lead(parsed, parsed.state, parser)
+    except Exception:  # a parser unlike 3.11's: no fast path, same results
+        return None
+
+
+_UNBOUNDED = 2**62  # a lead that bounds nothing
+
+
+def _lead(items: Any, state: Any, parser: Any) -> int | None:
+    before = 0
+    for op, value in items:
+        lead = _item_lead(str(op), value, state, parser)
+        if lead is not None:
+            return min(before + lead, _UNBOUNDED)
+        most = parser.SubPattern(state, [(op, value)]).getwidth()[1]
+        before += _UNBOUNDED if most >= parser.MAXREPEAT else most
+    return None
+
+
+def _item_lead(op: str, value: Any, state: Any, parser: Any) -> int | None:
+    if op in ("LITERAL", "IN"):
+        return 0 if _digits_only(op, value) else None
+    if op == "SUBPATTERN":
+        return _lead(value[-1], state, parser)
+    if op == "ATOMIC_GROUP":
+        return _lead(value, state, parser)
+    if op == "BRANCH":
+        leads = [_lead(branch, state, parser) for branch in value[1]]
+        return None if None in leads else max(lead for lead in leads if lead is not None)
+    if op in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+        least, _, item = value
+        return _lead(item, state, parser) if least >= 1 else None
+    return None
+
+
+def _digits_only(op: str, value: Any) -> bool:
+    """True when this character (set) matches decimal digits only."""
+    if op == "LITERAL":
+        return bool(ord("0") <= value <= ord("9"))
+    if op == "RANGE":
+        return bool(ord("0") <= value[0] and value[1] <= ord("9"))
+    if op == "CATEGORY":
+        return str(value) == "CATEGORY_DIGIT"
+    if op == "IN":  # a set: every member a digit; a negated set has a NEGATE member
+        return bool(value) and all(_digits_only(str(o), v) for o, v in value)
+    return False
 
 
 CONTEXT_KINDS = {"phone_cues": "phone", "tracking_cues": "tracking", "postcode_cues": "postcode"}
@@ -48,6 +115,12 @@ NEIGHBOUR_KINDS = {
     "month": ("date", "both"),
     "clock": ("time", "after"),
 }
+# The same, as the two lookups _judge makes: cue label -> kind, by side.
+_NEXT_TO_IT_BEFORE = {
+    label: kind for label, (kind, side) in NEIGHBOUR_KINDS.items() if side == "both"
+}
+_CONTEXT_LABELS = frozenset(CONTEXT_KINDS.values())
+_NEXT_TO_IT_AFTER = {label: kind for label, (kind, side) in NEIGHBOUR_KINDS.items() if side}
 
 
 @functools.cache
@@ -94,11 +167,10 @@ def _vocabulary_words(vocabulary: Vocabulary, category: str, language: str) -> l
 
 
 class _Language:
-    """One language's tokenizer and its matcher for cue words and distractor words."""
+    """One language's tokenizer and the cue words and distractor words found on its tokens."""
 
     def __init__(self, language: str, vocabulary: Vocabulary) -> None:
         self.nlp = blank_pipeline(language)
-        self.matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         words = {
             "order": _vocabulary_words(vocabulary, "order_cues", language),
             "marker": _vocabulary_words(vocabulary, "markers", language),
@@ -114,18 +186,9 @@ class _Language:
             "month": month_names(LANGUAGES if language == GENERIC else (language,)),
             "clock": CLOCK_WORDS,
         }
-        for label, entries in words.items():
-            if entries:
-                self.matcher.add(label, [self.nlp.make_doc(w) for w in sorted(_spellings(entries))])
-
-    def cues(self, doc: Any) -> list[tuple[str, int, int]]:
-        """(label, start, end) of each cue word found, as character offsets in the text."""
-        strings = self.nlp.vocab.strings
-        found = []
-        for key, start, end in self.matcher(doc):
-            last = doc[end - 1]
-            found.append((strings[key], doc[start].idx, last.idx + len(last)))
-        return found
+        self.cues = CueFinder(
+            self.nlp, {label: sorted(_spellings(entries)) for label, entries in words.items()}
+        )
 
 
 def _spellings(words: Iterable[str]) -> set[str]:
@@ -149,15 +212,22 @@ class Extractor:
         self.max_orders = max_orders
         self.max_chars = max_chars
         self._formats = {fmt.name: fmt for fmt in spec.formats}
+        self._reason_distinctive = {name: f"distinctive format {name!r}" for name in self._formats}
+        self._reason_no_cue = {
+            name: f"matches format {name!r} but has no cue word" for name in self._formats
+        }
         # One pass over the text for all formats. At a given position the first alternative
         # wins, so distinctive formats go first ("112-1234567-1234567" before "\d{6}").
         ordered = sorted(spec.formats, key=lambda fmt: not fmt.distinctive)
-        self._names = {f"f{i}": fmt.name for i, fmt in enumerate(ordered)}
+        self._names: dict[str | None, str] = {f"f{i}": fmt.name for i, fmt in enumerate(ordered)}
         alternatives = "|".join(rf"(?P<f{i}>{fmt.pattern})" for i, fmt in enumerate(ordered))
         # Last: digit groups split by spaces, joined later when a cue word precedes them.
         alternatives += r"|(?P<spaced>\d{1,4}(?:\s\d{1,4}){1,4})"
         # The boundaries stand outside the alternation: tried once per position, not per format.
         self._any_format = re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.IGNORECASE)
+        # When every match has a digit (the shop's formats all do), a text without one is
+        # answered at once, and the search starts at most this far before the first digit.
+        self._digit_lead = digit_lead(self._any_format.pattern, re.IGNORECASE)
         self._full = [(fmt, re.compile(fmt.pattern, re.IGNORECASE)) for fmt in spec.formats]
         self._language_cache: dict[str, str] = {}
         self._distractors = DistractorFinder()
@@ -177,55 +247,70 @@ class Extractor:
         return any(pattern.fullmatch(value) for _, pattern in self._full)
 
     def extract(self, text: str, language_code: str | None) -> Extraction:
-        language = self.language_for(language_code)
+        language = self._language_cache.get(language_code or "") or self.language_for(language_code)
         text = text[: self.max_chars]
-        normalized = text if text.isascii() else normalize(text, self.max_chars)
+        # normalize(text), without cutting it again.
+        normalized = (
+            text if text.isascii() or not MAY_CHANGE.search(text) else text.translate(TABLE)
+        )
+        lead = self._digit_lead
+        if lead is None:
+            matches = self._any_format.finditer(normalized)
+        else:
+            digit = _DIGIT.search(normalized)
+            if digit is None:
+                # Every match has a digit and there is none: no search, no tokens needed.
+                return Extraction(text, language, [])
+            # No match starts earlier; look-behinds still see the text before this.
+            matches = self._any_format.finditer(normalized, max(digit.start() - lead, 0))
         candidates: list[Candidate] = []
-        spaced: list[re.Match[str]] = []
-        for m in self._any_format.finditer(normalized):
-            if m.lastgroup == "spaced":
-                spaced.append(m)
+        spaced: list[tuple[int, int]] = []
+        names = self._names
+        for m in matches:
+            group = m.lastgroup
+            if group == "spaced":
+                spaced.append(m.span())
             else:
                 start, end = m.span()
                 value = m.group().lstrip("#").upper()
-                candidates.append(
-                    Candidate(start, end, text[start:end], value, self._names[str(m.lastgroup)])
-                )
+                candidates.append(Candidate(start, end, text[start:end], value, names[group]))
         if not candidates and not spaced:
             # Nothing shaped like an order number: no tokens needed to say so.
             return Extraction(text, language, [])
-        tools = self._languages[language]
-        cues = tools.cues(tools.nlp.make_doc(normalized))
+        cues = self._languages[language].cues.find(normalized)
         if spaced:
             candidates = self._join_spaced(text, normalized, spaced, cues, candidates)
+        finder = self._distractors
+        addresses = finder.addresses(normalized)
         for candidate in candidates:
-            distractors = self._distractors.around(normalized, candidate.start, candidate.end)
+            distractors = finder.around(normalized, candidate.start, candidate.end, addresses)
             self._judge(candidate, normalized, cues, distractors)
-        self._choose(candidates)
+        if len(candidates) == 1:  # the usual case, without _choose's bookkeeping
+            candidates[0].taken = candidates[0].score > 0
+        else:
+            self._choose(candidates)
         return Extraction(text, language, candidates)
 
     def _join_spaced(
         self,
         text: str,
         normalized: str,
-        spaced: list[re.Match[str]],
+        spaced: list[tuple[int, int]],
         cues: list[tuple[str, int, int]],
         candidates: list[Candidate],
     ) -> list[Candidate]:
         """Voice channels write "order number 748 596": join digit groups right after a cue."""
         cue_ends = [end for label, _, end in cues if label in ("order", "marker")]
-        for match in spaced:
+        for start, end in spaced:
             if not any(
-                end <= match.start() and _count_words(normalized, end, match.start()) == 0
-                for end in cue_ends
+                cue_end <= start and _count_words(normalized, cue_end, start) == 0
+                for cue_end in cue_ends
             ):
                 continue
-            joined = re.sub(r"\s", "", match.group())
+            joined = _SPACE.sub("", normalized[start:end])
             fmt_name = next((f.name for f, p in self._full if p.fullmatch(joined)), None)
             if fmt_name:
-                candidate = Candidate(
-                    match.start(), match.end(), text[match.start() : match.end()], joined, fmt_name
-                )
+                candidate = Candidate(start, end, text[start:end], joined, fmt_name)
                 candidate.joined = True
                 candidate.reasons.append("digit groups after a cue word, joined")
                 candidates.append(candidate)
@@ -244,70 +329,83 @@ class Extractor:
         cues: list[tuple[str, int, int]],
         distractors: list[Distractor],
     ) -> None:
-        fmt = self._formats[candidate.format]
         start, end = candidate.start, candidate.end
+        reasons = candidate.reasons
         before: list[tuple[int, str, int, int]] = []  # (words between, label, start, end)
         order_after = False
         for label, cue_start, cue_end in cues:
             if cue_end <= start:
-                distance = _count_words(text, cue_end, start)
-                if distance < CUE_WINDOW:
-                    before.append((distance, label, cue_start, cue_end))
-                if cue_end == start or text[cue_end:start].isspace():
-                    kind, side = NEIGHBOUR_KINDS.get(label, ("", ""))
-                    if side == "both":
-                        candidate.reasons.append(
-                            f"looks like a {kind} ({text[cue_start:cue_end]!r} next to it)"
+                between = text[cue_end:start]
+                if not between or between.isspace():  # right next to it: no words between
+                    before.append((0, label, cue_start, cue_end))
+                    if label in _NEXT_TO_IT_BEFORE:
+                        reasons.append(
+                            f"looks like a {_NEXT_TO_IT_BEFORE[label]} "
+                            f"({text[cue_start:cue_end]!r} next to it)"
                         )
                         return
+                else:
+                    distance = _count_words(text, cue_end, start)
+                    if distance < CUE_WINDOW:
+                        before.append((distance, label, cue_start, cue_end))
             elif cue_start >= end:
-                if label == "order" and _count_words(text, end, cue_start) < 3:
-                    order_after = True
-                if cue_start == end or text[end:cue_start].isspace():
-                    kind, side = NEIGHBOUR_KINDS.get(label, ("", ""))
-                    if side:
-                        candidate.reasons.append(
-                            f"looks like a {kind} ({text[cue_start:cue_end]!r} next to it)"
+                between = text[end:cue_start]
+                if not between or between.isspace():  # right next to it: no words between
+                    if label == "order":
+                        order_after = True
+                    if label in _NEXT_TO_IT_AFTER:
+                        reasons.append(
+                            f"looks like a {_NEXT_TO_IT_AFTER[label]} "
+                            f"({text[cue_start:cue_end]!r} next to it)"
                         )
                         return
+                elif label == "order" and _count_words(text, end, cue_start) < 3:
+                    order_after = True
         for distractor in distractors:
             if candidate.joined and distractor.kind == "phone number":
                 continue
-            candidate.reasons.append(f"looks like a {distractor.kind} ({distractor.text!r})")
+            reasons.append(f"looks like a {distractor.kind} ({distractor.text!r})")
             return
-        before.sort()
-        nearest = before[0] if before else None
+        nearest = None
+        if before:
+            if len(before) > 1:
+                before.sort()
+            nearest = before[0]
         adjacent_cue = nearest is not None and nearest[0] == 0 and nearest[1] in ("order", "marker")
-        if _YEAR.fullmatch(candidate.text) and not adjacent_cue:
-            candidate.reasons.append("looks like a year")
+        if not adjacent_cue and len(candidate.text) == 4 and _YEAR.fullmatch(candidate.text):
+            reasons.append("looks like a year")
             return
-        if nearest and nearest[1] in CONTEXT_KINDS.values():
-            candidate.reasons.append(f"follows {nearest[1]} cue {text[nearest[2] : nearest[3]]!r}")
+        if nearest is not None and nearest[1] in _CONTEXT_LABELS:
+            reasons.append(f"follows {nearest[1]} cue {text[nearest[2] : nearest[3]]!r}")
             return
-        candidate.score = 2.0 if fmt.distinctive else 1.0
-        if fmt.distinctive:
-            candidate.strong = True
-            candidate.reasons.append(f"distinctive format {fmt.name!r}")
+        fmt = self._formats[candidate.format]
+        distinctive = fmt.distinctive
+        score = 2.0 if distinctive else 1.0
+        strong = distinctive
+        if distinctive:
+            reasons.append(self._reason_distinctive[fmt.name])
         for distance, label, cue_start, cue_end in before:
-            words = text[cue_start:cue_end]
             if label == "marker" and distance == 0:
-                candidate.score += 3
-                candidate.strong = True
-                candidate.reasons.append(f"marker {words!r} right before it")
+                score += 3
+                strong = True
+                reasons.append(f"marker {text[cue_start:cue_end]!r} right before it")
             elif label == "order":
-                candidate.score += max(3 - 0.5 * distance, 0.5)
-                candidate.strong = True
-                candidate.reasons.append(f"cue word {words!r} {distance} word(s) before it")
+                score += max(3 - 0.5 * distance, 0.5)
+                strong = True
+                reasons.append(f"cue word {text[cue_start:cue_end]!r} {distance} word(s) before it")
                 break
-        if not candidate.strong and order_after:
-            candidate.score += 1
-            candidate.strong = True
-            candidate.reasons.append("cue word right after it")
-        if not candidate.strong:
-            candidate.reasons.append(f"matches format {fmt.name!r} but has no cue word")
+        if not strong:
+            if order_after:
+                score += 1
+                strong = True
+                reasons.append("cue word right after it")
+            else:
+                reasons.append(self._reason_no_cue[fmt.name])
+        candidate.score = score
+        candidate.strong = strong
 
     def _choose(self, candidates: list[Candidate]) -> None:
-        if len(candidates) == 1:  # the usual case, without the bookkeeping below
+        if len(candidates) == 1:
             candidates[0].taken = candidates[0].score > 0
             return
         viable = [c for c in candidates if c.score > 0]

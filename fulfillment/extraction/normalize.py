@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 # All decimal digits Unicode defines lie in the first two planes.
@@ -29,6 +30,37 @@ PUNCTUATION = {
 TABLE = str.maketrans({**DIGITS, **PUNCTUATION})
 
 
+def _character_class(codes: list[int]) -> str:
+    """A regular-expression class of these code points, consecutive ones as ranges."""
+    ranges: list[list[int]] = []
+    for code in sorted(codes):
+        if ranges and code == ranges[-1][1] + 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return (
+        "["
+        + "".join(
+            re.escape(chr(first))
+            if first == last
+            else f"{re.escape(chr(first))}-{re.escape(chr(last))}"
+            for first, last in ranges
+        )
+        + "]"
+    )
+
+
+# Text with none of the characters TABLE changes (most text) is left as it is: looking for
+# one costs a tenth of translating, which looks each character up in TABLE, a Python dict.
+# The class holds TABLE's characters of the first plane and, as one range, every character
+# beyond it (a class with ranges there is tried range by range, ten times slower): one of
+# those is rare, and only means translating.
+MAY_CHANGE = re.compile(
+    _character_class([code for code in TABLE if code <= 0xFFFF])[:-1] + "\U00010000-\U0010ffff]"
+)
+
+
 def normalize(text: str, limit: int) -> str:
     """Cut to `limit` characters (before any costly work) and make digits ASCII."""
-    return text[:limit].translate(TABLE)
+    text = text[:limit]
+    return text.translate(TABLE) if MAY_CHANGE.search(text) else text
