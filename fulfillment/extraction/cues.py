@@ -30,17 +30,26 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokenizer import Tokenizer
 
 Cue = tuple[str, int, int]  # label, start, end (character offsets in the text)
-# What a chunk is, as far as cue words go: how many tokens it has, the tokens that can be
-# part of a cue word as (index in the chunk, LOWER, start, end in the chunk), and what the
-# chunk before it must not end with (_preceded_by).
-Chunk = tuple[int, tuple[tuple[int, str, int, int], ...], tuple[str, ...]]
+# What a chunk is, as far as cue words go: how many tokens it has; the tokens that can be
+# part of a cue word, as (index in the chunk, LOWER, start, end in the chunk); what the
+# chunk before it must not end with (_preceded_by); the cue words inside it (label, start,
+# end in the chunk); whether its first token may continue a cue word from the chunk before,
+# and whether its last tokens may begin one that goes on in the next chunk.
+Chunk = tuple[
+    int,
+    tuple[tuple[int, str, int, int], ...],
+    tuple[str, ...],
+    tuple[tuple[str, int, int], ...],
+    bool,
+    bool,
+]
 # A cue-word token in the text: its index among the text's tokens, LOWER, start, end.
 Token = tuple[int, str, int, int]
 # A node of the cue words' trie: the next token's LOWER -> node, and the labels of the cue
 # words ending here, in the order the PhraseMatcher reports them.
 Node = tuple[dict[str, Any], tuple[str, ...]]
 
-_PLAIN: Chunk = (1, (), ())  # a chunk with nothing to look at: most of them
+_PLAIN: Chunk = (1, (), (), (), False, False)  # a chunk with nothing to look at: most
 _OTHER_SPACE = re.compile(r"[^\S ]")  # whitespace other than " "
 # Chunks remembered per language, as many as spaCy's tokenizer remembers by default; the
 # cache starts over when full.
@@ -64,6 +73,7 @@ class CueFinder:
         self.labels: dict[int, str] = {nlp.vocab.strings[label]: label for label in patterns}
         self._cache: dict[str, Chunk] = {}
         self._cue_tokens: frozenset[str] = frozenset()
+        self._later_tokens: frozenset[str] = frozenset()  # in a cue word, after its first token
         self._root: dict[str, Node] = {}
         self._cue_chars: frozenset[str] = frozenset()
         self._followers_by_first: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] | None = None
@@ -105,59 +115,59 @@ class CueFinder:
     def chunk_cues(self, text: str) -> list[Cue] | None:
         """The cue words of a single-spaced text from its chunks; None when it cannot tell.
 
-        Chunks seen before and inert ones need no tokenizer; the others are tokenized
-        together, in one small Doc (_add_unknown), and remembered.
+        Each remembered chunk carries the cue words inside it. When no cue word can run from
+        one chunk into the next, those are the text's cue words, chunk after chunk; otherwise
+        (or with a chunk never seen) _by_tokens matches the chunks' tokens one by one.
         """
         cache = self._cache
-        tokens: list[Token] = []  # the cue-word tokens
-        pending: list[tuple[int, int, int, str, str]] | None = None
+        found: list[Cue] = []
         index = start = 0  # the chunk's first token is token `index` and starts at `start`
         previous = ""
+        open_after = -1  # the token right after a chunk whose last tokens may begin a cue
         for chunk in text.split(" "):
             entry = cache.get(chunk) or self._inert(chunk)
             if entry is None:
-                if pending is None:
-                    pending = []
-                pending.append((len(tokens), index, start, chunk, previous))
-            elif entry is not _PLAIN:
-                count, words, preceded_by = entry
+                return self._by_tokens(text.split(" "))  # a new chunk
+            if entry is not _PLAIN:
+                count, _, preceded_by, inside, continues, opens = entry
                 if preceded_by and previous.endswith(preceded_by):
                     return None  # a special case of the tokenizer could span the two chunks
-                for k, lower, token_start, token_end in words:
-                    tokens.append((index + k, lower, start + token_start, start + token_end))
+                if continues and index == open_after:
+                    return self._by_tokens(text.split(" "))  # a cue word may span the two
+                for label, cue_start, cue_end in inside:
+                    found.append((label, start + cue_start, start + cue_end))
+                if opens:
+                    open_after = index + count
                 index += count - 1
             index += 1
             start += len(chunk) + 1
             previous = chunk
-        if pending is not None:
-            with_unknown = self._add_unknown(tokens, pending)
-            if with_unknown is None:
-                return None
-            tokens = with_unknown
-        return self._match(tokens) if tokens else []
+        return found
 
-    def _add_unknown(
-        self, tokens: list[Token], pending: list[tuple[int, int, int, str, str]]
-    ) -> list[Token] | None:
-        """The cue-word tokens with those of the unknown chunks, each counted as one token
-        so far: (place in tokens, token index, start, chunk, the chunk before it)."""
-        entries = self._tokenize([chunk for _, _, _, chunk, _ in pending])
-        if entries is None:
-            return None
-        merged: list[Token] = []
-        taken = shift = 0
-        for (place, index, start, _, previous), (count, words, preceded_by) in zip(
-            pending, entries, strict=True
-        ):
+    def _by_tokens(self, chunks: list[str]) -> list[Cue] | None:
+        """chunk_cues, token by token, with the new chunks tokenized together in one Doc."""
+        cache = self._cache
+        entries = [cache.get(chunk) or self._inert(chunk) for chunk in chunks]
+        new = [i for i, entry in enumerate(entries) if entry is None]
+        if new:
+            tokenized = self._tokenize([chunks[i] for i in new])
+            if tokenized is None:
+                return None
+            for i, made in zip(new, tokenized, strict=True):
+                entries[i] = made
+        tokens: list[Token] = []  # the cue-word tokens
+        index = start = 0
+        previous = ""
+        for chunk, entry in zip(chunks, entries, strict=True):
+            count, words, preceded_by, _, _, _ = entry or _PLAIN
             if preceded_by and previous.endswith(preceded_by):
                 return None
-            merged.extend((i + shift, lower, s, e) for i, lower, s, e in tokens[taken:place])
-            taken = place
             for k, lower, token_start, token_end in words:
-                merged.append((index + shift + k, lower, start + token_start, start + token_end))
-            shift += count - 1
-        merged.extend((i + shift, lower, s, e) for i, lower, s, e in tokens[taken:])
-        return merged
+                tokens.append((index + k, lower, start + token_start, start + token_end))
+            index += count
+            start += len(chunk) + 1
+            previous = chunk
+        return self._match(tokens) if tokens else []
 
     def _tokenize(self, chunks: list[str]) -> list[Chunk] | None:
         """The chunks' entries, from one Doc of them; None when that would not be exact.
@@ -193,8 +203,7 @@ class CueFinder:
                     break
             if position != end:
                 return None
-            entry = self._remember(chunk, count, tuple(words))
-            entries.append(entry)
+            entries.append(self._remember(chunk, count, tuple(words)))
             start = end + 1
         return entries
 
@@ -204,13 +213,36 @@ class CueFinder:
         """The chunk's entry, remembered: like spaCy's tokenizer, every chunk, as many as
         CACHE_SIZE (then the cache starts over)."""
         preceded_by = self._preceded_by(chunk)
-        # A chunk without cue-word tokens counts as one token: cue words cannot run over it
-        # either way, and the tokens before and after it keep their distance.
-        entry = (count if words else 1, words, preceded_by) if words or preceded_by else _PLAIN
+        if not words and not preceded_by:
+            entry = _PLAIN
+        elif not words:
+            # Without cue-word tokens the chunk counts as one token: cue words cannot run
+            # over it either way, and the tokens before and after it keep their distance.
+            entry = (1, (), preceded_by, (), False, False)
+        else:
+            inside = tuple(self._match(list(words)))
+            continues = words[0][0] == 0 and words[0][1] in self._later_tokens
+            entry = (count, words, preceded_by, inside, continues, self._opens(count, words))
         if len(self._cache) >= CACHE_SIZE:
             self._cache.clear()
         self._cache[chunk] = entry
         return entry
+
+    def _opens(self, count: int, words: tuple[tuple[int, str, int, int], ...]) -> bool:
+        """True when the chunk's last tokens may be the beginning of a longer cue word."""
+        if words[-1][0] != count - 1:
+            return False  # the last token is no cue-word token
+        for k in range(len(words)):
+            if words[-1][0] - words[k][0] != len(words) - 1 - k:
+                continue  # not cue-word tokens all the way to the end
+            node = self._root.get(words[k][1])
+            for _, lower, _, _ in words[k + 1 :]:
+                if node is None:
+                    break
+                node = node[0].get(lower)
+            if node is not None and node[0]:
+                return True
+        return False
 
     def _match(self, tokens: list[Token]) -> list[Cue]:
         """The PhraseMatcher's walk: by first token, then shortest first, labels in its order."""
@@ -281,6 +313,7 @@ class CueFinder:
         if any(any(c.isspace() for c in lower) for lower in self._cue_tokens):
             return False  # whitespace tokens in cue words: not handled here
         self._cue_chars = frozenset("".join(self._cue_tokens))
+        self._later_tokens = frozenset(lower for sequence in sequences for lower in sequence[1:])
         trie: dict[str, Any] = {}
         for sequence, (doc, label_set) in sequences.items():
             labels = tuple(label_set)

@@ -100,7 +100,7 @@ class DistractorFinder:
         `addresses` is what addresses(text) returns, when the caller has it already.
         """
         found: list[Distractor] = []
-        if not self._alone(text, start, end):
+        if not self.alone(text, start, end):
             # The run of digits and separators the candidate stands in, and one character
             # more on the right, so that a look-ahead sees what really follows.
             left = len(text[:start].rstrip(_NUMERIC_CHARS))
@@ -116,7 +116,7 @@ class DistractorFinder:
         return [d for d in found if d.start < end and start < d.end]
 
     @staticmethod
-    def _alone(text: str, start: int, end: int) -> bool:
+    def alone(text: str, start: int, end: int) -> bool:
         """True when the candidate's run of digits and separators, stripped of _EDGES, is
         the candidate itself: no separator-shaped number can then contain it.
 

@@ -3,6 +3,12 @@
 Formats are matched as regular expressions over the whole text, because tokenization differs
 by language (a hyphenated number is one token in es/pt and five in en/de/fr); each match is
 then mapped onto spaCy tokens, where cue words found by a PhraseMatcher give the context.
+
+Most of the work is skipped where it provably changes nothing: text without a digit has no
+candidate when every format needs one (digit_lead reads that from the patterns), and the
+search starts a few characters before the first digit; cue words come from the chunks of
+text spaCy has tokenized before (cues.CueFinder), exactly as the PhraseMatcher would find them
+on a Doc; a number standing alone between words is not searched for phones and dates.
 """
 
 from __future__ import annotations
@@ -283,7 +289,10 @@ class Extractor:
         finder = self._distractors
         addresses = finder.addresses(normalized)
         for candidate in candidates:
-            distractors = finder.around(normalized, candidate.start, candidate.end, addresses)
+            if not addresses and finder.alone(normalized, candidate.start, candidate.end):
+                distractors = []  # what around() finds for a number standing alone
+            else:
+                distractors = finder.around(normalized, candidate.start, candidate.end, addresses)
             self._judge(candidate, normalized, cues, distractors)
         if len(candidates) == 1:  # the usual case, without _choose's bookkeeping
             candidates[0].taken = candidates[0].score > 0
@@ -301,12 +310,13 @@ class Extractor:
     ) -> list[Candidate]:
         """Voice channels write "order number 748 596": join digit groups right after a cue."""
         cue_ends = [end for label, _, end in cues if label in ("order", "marker")]
+        joins = 0
         for start, end in spaced:
             if not any(
-                cue_end <= start and _count_words(normalized, cue_end, start) == 0
+                cue_end <= start and _WORD.search(normalized, cue_end, start) is None
                 for cue_end in cue_ends
             ):
-                continue
+                continue  # no cue word right before (no word between, _count_words == 0)
             joined = _SPACE.sub("", normalized[start:end])
             fmt_name = next((f.name for f, p in self._full if p.fullmatch(joined)), None)
             if fmt_name:
@@ -314,6 +324,9 @@ class Extractor:
                 candidate.joined = True
                 candidate.reasons.append("digit groups after a cue word, joined")
                 candidates.append(candidate)
+                joins += 1
+        if not joins:
+            return candidates  # as the search found them: in order, none overlapping
         # Keep the longest match where matches overlap.
         candidates.sort(key=lambda c: (c.start, -(c.end - c.start)))
         kept: list[Candidate] = []

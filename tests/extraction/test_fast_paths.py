@@ -263,7 +263,7 @@ def test_a_candidate_alone_is_told_without_cutting_the_text() -> None:
         left = len(text[:start].rstrip(_NUMERIC_CHARS))
         right = len(text) - len(text[end:].lstrip(_NUMERIC_CHARS))
         expected = text[left:right].strip(_EDGES) == text[start:end]
-        assert DistractorFinder._alone(text, start, end) == expected, (text, start, end)
+        assert DistractorFinder.alone(text, start, end) == expected, (text, start, end)
 
 
 # Cue words without a Doc.
