@@ -152,7 +152,9 @@ def test_rasa_calls_a_running_server_as_its_action_endpoint(tmp_path: Path) -> N
     try:
         wait_until_up(process, base)
         assert httpx2.get(f"{base}/health").json() == {"status": "ok"}
-        assert httpx2.get(f"{base}/actions").json() == [{"name": "action_order_status"}]
+        assert httpx2.get(f"{base}/actions?token=rasa-key-1").json() == [
+            {"name": "action_order_status"}
+        ]
         response = httpx2.post(f"{base}/webhook?token=rasa-key-1", json=call)
         assert response.status_code == 200
         body = response.json()
