@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from fulfillment.extraction.extractor import Extractor
+from fulfillment.i18n.locales import spoken_language
 from fulfillment.intents import load_intent
 from fulfillment.settings import PROJECT_ROOT
 
@@ -49,7 +50,7 @@ def main() -> None:
     spec = load_intent(PROJECT_ROOT / "intents" / "order-status.yaml")
     assert spec.extraction is not None
     extractor = Extractor(spec.extraction)
-    phrases = [(test.text, test.lang) for test in spec.tests]
+    phrases = [(test.text, spoken_language(test.lang)) for test in spec.tests]
     # The tokenizer each phrase gets in extraction, so both sides do the same tokenizing.
     tokenizers = [
         (text, extractor._languages[extractor.language_for(lang)].nlp.make_doc)

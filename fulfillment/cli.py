@@ -220,9 +220,9 @@ def try_phrase(
             "responseType": response_type,
         }
     )
-    turn = seed.to_turn(request, services.resolver.resolve(lang))
+    turn = seed.to_turn(request, services.resolver.language(lang))
     extractor = services.extractors.get(interest_type)
-    extraction = extractor.extract(text, lang) if extractor else None
+    extraction = extractor.extract(text, turn.language) if extractor else None
 
     async def answer() -> Reply:
         # One event loop for the whole conversation with the store (pools belong to a loop).

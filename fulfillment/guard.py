@@ -13,13 +13,14 @@ import time
 from collections import OrderedDict, deque
 from typing import Protocol
 
-from fulfillment.store.base import Asker
+from fulfillment.domain import Asker
 
 _MAX_ASKERS = 100_000  # memory bound for the in-process log
 
 
 class MissLog(Protocol):
     remote: bool
+    failures: tuple[type[Exception], ...]  # as OrderStore.failures
 
     async def record_miss(self, asker: str) -> None: ...
 
@@ -30,6 +31,7 @@ class MemoryMissLog:
     """Misses kept in this process: enough for one instance on the embedded store."""
 
     remote = False  # no I/O: needs neither a timer nor the circuit breaker
+    failures: tuple[type[Exception], ...] = ()
 
     def __init__(self) -> None:
         self._misses: OrderedDict[str, deque[float]] = OrderedDict()
@@ -61,6 +63,7 @@ class LookupGuard:
         self.refuse_after = refuse_after
         self.window_seconds = window_seconds
         self.remote = log.remote
+        self.failures = log.failures
 
     async def admit(self, asker: Asker, deadline: float) -> bool:
         """False when the asker is refused; otherwise waits a little once they are suspect."""

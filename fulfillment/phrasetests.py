@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from fulfillment.domain import normalize_order_number
 from fulfillment.extraction.extractor import Extractor
 from fulfillment.extraction.spec import PhraseTest
-from fulfillment.store.base import normalize_order_number
+from fulfillment.i18n.locales import spoken_language
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +54,7 @@ class Tally:
 
 
 def run_phrase(interest_type: str, extractor: Extractor, test: PhraseTest) -> PhraseResult:
-    found = extractor.extract(test.text, test.lang).order_ids
+    found = extractor.extract(test.text, spoken_language(test.lang)).order_ids
     return PhraseResult(
         interest_type,
         test,

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from fulfillment.store.base import BackendError
+
 T = TypeVar("T")
+
+logger = logging.getLogger("fulfillment.backend")
+
+# What any backend raises when it is down or answers nonsense (a store turns a shop's odd
+# answer into BackendError; sockets raise OSError). Each store adds its driver's errors in
+# its `failures`. Everything else is a bug in our code: it must reach the error handler as a
+# 500 with its traceback, not become an apology that counts towards opening the breaker.
+OUTAGES: tuple[type[Exception], ...] = (BackendError, OSError)
 
 
 class BackendUnavailable(Exception):
@@ -71,12 +82,19 @@ class Backend:
         self.breaker = breaker
         self._on_error = on_error
 
-    async def call(self, work: Awaitable[T], deadline: float, timed: bool = True) -> T:
+    async def call(
+        self,
+        work: Awaitable[T],
+        deadline: float,
+        timed: bool = True,
+        failures: tuple[type[Exception], ...] = (),
+    ) -> T:
         """Run `work` before the monotonic `deadline`, or raise BackendUnavailable.
 
         `timed=False` is for work that never waits on I/O (the embedded store answers in
         microseconds, inside the event loop): a timer could not interrupt it anyway, and
-        arming one costs more than the lookup.
+        arming one costs more than the lookup. `failures` are the exceptions the backend's
+        driver raises when it fails (besides OUTAGES); any other exception propagates.
         """
         if not self.breaker.allow():
             _close(work)
@@ -92,13 +110,18 @@ class Backend:
         except TimeoutError:
             self._failed("timeout")
             raise BackendUnavailable("timeout") from None
-        except asyncio.CancelledError:
+        except OUTAGES + failures as exc:
+            # The customer hears an apology, never a 500. The exception's message may carry
+            # a driver's view of the query (customer data): only its type is logged.
+            logger.warning("order backend failed", extra={"fields": {"error": type(exc).__name__}})
+            self._failed("error")
+            raise BackendUnavailable("error") from None
+        except BaseException:
+            # Cancelled, or a bug: neither says the backend is down. A trial call that ends
+            # this way frees the trial for the next call instead of keeping the circuit open.
             if trial:
                 self.breaker.abandoned()
             raise
-        except Exception:  # any backend failure: the customer hears an apology, never a 500
-            self._failed("error")
-            raise BackendUnavailable("error") from None
         self.breaker.succeeded()
         return result
 

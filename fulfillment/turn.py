@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from fulfillment.store.base import Asker
+from fulfillment.domain import Asker
 
 
 class ResponseType(StrEnum):
@@ -22,6 +22,7 @@ class Turn:
     response_type: ResponseType = ResponseType.TEXT
     order_ids: tuple[str, ...] = ()
     text: str | None = None
-    # As the platform sent it: the extractor picks its tokenizer by language, even for a
-    # language whose replies fall back to another locale.
-    language_code: str | None = None
+    # The ISO 639 language the customer writes in (resolved with `locale`, from the same
+    # languageCode): the extractor picks its tokenizer by it, even for a language whose
+    # replies fall back to another locale.
+    language: str | None = None

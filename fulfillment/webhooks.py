@@ -82,7 +82,7 @@ async def get_order_status(request: Request) -> Response:
     started = _begin(request, "seed")
     services = services_of(request)
     payload = await _authenticated_body(request, services, seed.OrderStatusRequest)
-    turn = seed.to_turn(payload, services.resolver.resolve(payload.languageCode))
+    turn = seed.to_turn(payload, services.resolver.language(payload.languageCode))
     reply = await dispatch(services, turn, "queryInfo.interestType", started)
     _note(request, "seed", turn, reply)
     return _answer(seed.from_reply(reply, turn.response_type), reply)
@@ -111,7 +111,7 @@ async def dialogflow_es_webhook(request: Request) -> Response:
     turn = dialogflow_es.to_turn(
         payload,
         interest_type,
-        services.resolver.resolve(result.languageCode),
+        services.resolver.language(result.languageCode),
         services.platforms.order_parameters.get(interest_type, []),
         rtype,
     )
@@ -134,7 +134,7 @@ async def dialogflow_cx_webhook(request: Request) -> Response:
     parameters = services.platforms.order_parameters.get(interest_type, [])
     rtype = _response_type(payload.payload.get("responseType"), ResponseType.CARD)
     turn = dialogflow_cx.to_turn(
-        payload, interest_type, services.resolver.resolve(payload.languageCode), parameters, rtype
+        payload, interest_type, services.resolver.language(payload.languageCode), parameters, rtype
     )
     reply = await dispatch(services, turn, "fulfillmentInfo.tag", started)
     _note(request, "dialogflow-cx", turn, reply)
@@ -155,7 +155,7 @@ async def rasa_webhook(request: Request) -> Response:
     turn = rasa.to_turn(
         call,
         interest_type,
-        services.resolver.resolve(rasa.language_code(call)),
+        services.resolver.language(rasa.language_code(call)),
         services.platforms.order_parameters.get(interest_type, []),
         rtype,
     )

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from fulfillment.cli import main
-from fulfillment.store.base import Asker, Order, OrderStatus
+from fulfillment.domain import Asker, Order, OrderStatus
 from fulfillment.store.importer import CSV_COLUMNS
 from fulfillment.store.sqlite import SQLiteOrderStore
 

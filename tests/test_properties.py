@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from fulfillment.adapters import dialogflow_cx, dialogflow_es, rasa
 from fulfillment.adapters import seed as seed_adapter
+from fulfillment.domain import Item, Order, OrderStatus, Shipment
 from fulfillment.extraction.extractor import Extractor
 from fulfillment.handlers.order_status import order_messages, order_summary, status_text
 from fulfillment.i18n.locales import LocaleResolver
@@ -25,7 +26,6 @@ from fulfillment.phrasing import Phrasebook
 from fulfillment.reply import MAX_BUBBLE, Reply, TextMessage
 from fulfillment.services import build_services
 from fulfillment.settings import PROJECT_ROOT, Settings
-from fulfillment.store.base import Item, Order, OrderStatus, Shipment
 from fulfillment.turn import ResponseType
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "0")) or None

@@ -14,8 +14,9 @@ from fulfillment.adapters.common import (
     parameter_values,
     texts,
 )
+from fulfillment.domain import Asker
+from fulfillment.i18n.locales import Language
 from fulfillment.reply import Reply
-from fulfillment.store.base import Asker
 from fulfillment.turn import ResponseType, Turn
 
 DEFAULT_ORDER_PARAMETER = "order_id"
@@ -116,7 +117,7 @@ def order_parameter(request: DialogflowCxRequest, names: list[str]) -> str:
 def to_turn(
     request: DialogflowCxRequest,
     interest_type: str,
-    locale: str,
+    language: Language,
     order_parameters: list[str],
     response_type: ResponseType,
 ) -> Turn:
@@ -128,11 +129,11 @@ def to_turn(
     return Turn(
         interest_type=interest_type,
         asker=asker(request),
-        locale=locale,
+        locale=language.locale,
         response_type=response_type,
         order_ids=tuple(numbers),
         text=request.text or request.transcript,
-        language_code=request.languageCode,
+        language=language.spoken,
     )
 
 

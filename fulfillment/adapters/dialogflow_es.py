@@ -14,8 +14,9 @@ from fulfillment.adapters.common import (
     parameter_values,
     texts,
 )
+from fulfillment.domain import Asker
+from fulfillment.i18n.locales import Language
 from fulfillment.reply import CardMessage, MediaMessage, Reply, SuggestionsMessage, TextMessage
-from fulfillment.store.base import Asker
 from fulfillment.turn import ResponseType, Turn
 
 # The context that marks "the bot just asked for an order number".
@@ -140,7 +141,7 @@ def awaiting(request: DialogflowEsRequest) -> Context | None:
 def to_turn(
     request: DialogflowEsRequest,
     interest_type: str,
-    locale: str,
+    language: Language,
     order_parameters: list[str],
     response_type: ResponseType,
 ) -> Turn:
@@ -148,11 +149,11 @@ def to_turn(
     return Turn(
         interest_type=interest_type,
         asker=asker(request),
-        locale=locale,
+        locale=language.locale,
         response_type=response_type,
         order_ids=tuple(parameter_values(result.parameters, order_parameters)),
         text=result.queryText,
-        language_code=result.languageCode,
+        language=language.spoken,
     )
 
 

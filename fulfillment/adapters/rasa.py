@@ -7,8 +7,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from fulfillment.adapters.common import identity_text, parameter_values
+from fulfillment.domain import Asker
+from fulfillment.i18n.locales import Language
 from fulfillment.reply import CardMessage, MediaMessage, Reply, SuggestionsMessage, TextMessage
-from fulfillment.store.base import Asker
 from fulfillment.turn import ResponseType, Turn
 
 ORDER_SLOT = "order_id"
@@ -78,7 +79,7 @@ def asker(call: RasaActionCall) -> Asker:
 def to_turn(
     call: RasaActionCall,
     interest_type: str,
-    locale: str,
+    language: Language,
     order_parameters: list[str],
     response_type: ResponseType,
 ) -> Turn:
@@ -90,11 +91,11 @@ def to_turn(
     return Turn(
         interest_type=interest_type,
         asker=asker(call),
-        locale=locale,
+        locale=language.locale,
         response_type=response_type,
         order_ids=tuple(numbers),
         text=message.text,
-        language_code=language_code(call),
+        language=language.spoken,
     )
 
 

@@ -8,8 +8,9 @@ from typing import Annotated, Any, Literal
 import orjson
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from fulfillment.domain import Asker
+from fulfillment.i18n.locales import Language
 from fulfillment.reply import CardMessage, MediaMessage, Message, Reply, TextMessage
-from fulfillment.store.base import Asker
 from fulfillment.turn import ResponseType, Turn
 
 
@@ -180,7 +181,7 @@ def response_id() -> str:
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{variant}{h[17:20]}-{h[20:32]}-{h[32:40]}"
 
 
-def to_turn(request: OrderStatusRequest, locale: str) -> Turn:
+def to_turn(request: OrderStatusRequest, language: Language) -> Turn:
     user = request.conversationRequest.userInfo
     params = request.queryInfo.parameters
     entity = params.params.entityInfo if params and params.params else None
@@ -194,11 +195,11 @@ def to_turn(request: OrderStatusRequest, locale: str) -> Turn:
             first_name=user.first_name,
             last_name=user.last_name,
         ),
-        locale=locale,
+        locale=language.locale,
         response_type=ResponseType(request.responseType),
         order_ids=(order_id,) if order_id else (),
         text=request.queryInfo.queryText,
-        language_code=request.languageCode,
+        language=language.spoken,
     )
 
 

@@ -33,7 +33,6 @@ from fulfillment.extraction.distractors import (
 from fulfillment.extraction.french import import_french
 from fulfillment.extraction.normalize import MAY_CHANGE, TABLE
 from fulfillment.extraction.spec import LANGUAGES, ExtractionSpec, Vocabulary
-from fulfillment.i18n.locales import parse_language_code
 
 GENERIC = "xx"  # spaCy's multi-language tokenizer, for every language without its own
 CUE_WINDOW = 6  # how many words before a number a cue word still counts
@@ -235,25 +234,20 @@ class Extractor:
         # answered at once, and the search starts at most this far before the first digit.
         self._digit_lead = digit_lead(self._any_format.pattern, re.IGNORECASE)
         self._full = [(fmt, re.compile(fmt.pattern, re.IGNORECASE)) for fmt in spec.formats]
-        self._language_cache: dict[str, str] = {}
         self._distractors = DistractorFinder()
         self._languages = {lang: _Language(lang, spec.words) for lang in (*LANGUAGES, GENERIC)}
 
-    def language_for(self, language_code: str | None) -> str:
-        code = language_code or ""
-        language = self._language_cache.get(code)
-        if language is None:
-            locale = parse_language_code(code)
-            language = locale.language if locale and locale.language in LANGUAGES else GENERIC
-            if len(self._language_cache) < 4096:  # codes come from strangers: bounded
-                self._language_cache[code] = language
-        return language
+    def language_for(self, language: str | None) -> str:
+        """The tokenizer for a spoken language (ISO 639, as `Turn.language` carries it): the
+        language's own, else spaCy's multi-language one."""
+        return language if language in self._languages else GENERIC
 
     def matches_format(self, value: str) -> bool:
         return any(pattern.fullmatch(value) for _, pattern in self._full)
 
-    def extract(self, text: str, language_code: str | None) -> Extraction:
-        language = self._language_cache.get(language_code or "") or self.language_for(language_code)
+    def extract(self, text: str, language: str | None) -> Extraction:
+        """Order numbers in `text`, written in the ISO 639 `language` (None: unknown)."""
+        language = language if language in self._languages else GENERIC
         text = text[: self.max_chars]
         # normalize(text), without cutting it again.
         normalized = (

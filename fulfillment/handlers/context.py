@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fulfillment.domain import Asker, Order
 from fulfillment.extraction.extractor import Extractor
 from fulfillment.guard import LookupGuard
 from fulfillment.observability import Metrics
 from fulfillment.phrasing import Phrasebook
 from fulfillment.resilience import Backend
-from fulfillment.store.base import Asker, Order, OrderStore
+from fulfillment.store.base import OrderStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,21 +25,26 @@ class HandlerContext:
 
     async def find_order(self, number: str, asker: Asker) -> Order | None:
         """The store's answer within the deadline, or BackendUnavailable."""
-        work = self.store.find_order(number, asker)
-        return await self.backend.call(work, self.deadline, self.store.remote)
+        store = self.store
+        work = store.find_order(number, asker)
+        return await self.backend.call(work, self.deadline, store.remote, store.failures)
 
     async def open_orders(self, asker: Asker, limit: int) -> list[Order]:
-        work = self.store.open_orders(asker, limit)
-        return await self.backend.call(work, self.deadline, self.store.remote)
+        store = self.store
+        work = store.open_orders(asker, limit)
+        return await self.backend.call(work, self.deadline, store.remote, store.failures)
 
     async def admit(self, asker: Asker) -> bool:
         """False once the asker has asked for too many unknown orders (see guard.py)."""
         if not self.guard.remote:
             return await self.guard.admit(asker, self.deadline)
-        return await self.backend.call(self.guard.admit(asker, self.deadline), self.deadline)
+        guard = self.guard
+        work = guard.admit(asker, self.deadline)
+        return await self.backend.call(work, self.deadline, failures=guard.failures)
 
     async def missed(self, asker: Asker) -> None:
         if not self.guard.remote:
             await self.guard.missed(asker)
         else:
-            await self.backend.call(self.guard.missed(asker), self.deadline)
+            work = self.guard.missed(asker)
+            await self.backend.call(work, self.deadline, failures=self.guard.failures)

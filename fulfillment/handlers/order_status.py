@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 
+from fulfillment.domain import Order, OrderStatus, normalize_order_number
 from fulfillment.handlers.context import HandlerContext
 from fulfillment.phrasing import Phrasebook
 from fulfillment.reply import (
@@ -19,7 +20,6 @@ from fulfillment.reply import (
     fit_bubble,
 )
 from fulfillment.resilience import BackendUnavailable
-from fulfillment.store.base import Order, OrderStatus, normalize_order_number
 from fulfillment.turn import ResponseType, Turn
 
 # Up to this many different products are named in a reply; beyond, only counted.
@@ -156,7 +156,7 @@ def requested_numbers(turn: Turn, context: HandlerContext) -> list[str]:
     if valid:
         return valid
     if turn.text:
-        found = extractor.extract(turn.text, turn.language_code).order_ids
+        found = extractor.extract(turn.text, turn.language).order_ids
         outcome = "none" if not found else "one" if len(found) == 1 else "several"
         context.metrics.extractions.labels(outcome).inc()
         if found:

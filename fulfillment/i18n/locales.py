@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
@@ -48,6 +50,24 @@ def parse_language_code(code: str) -> Locale | None:
         return None
 
 
+@dataclass(frozen=True, slots=True)
+class Language:
+    """What one languageCode comes to, worked out once per request."""
+
+    locale: str  # the served catalog that answers
+    # The language the customer writes in, as its ISO 639 code ("fr" for fr-CA even when no
+    # French catalog is served), or None when the code cannot be read: the extractor picks its
+    # tokenizer and cue words by it.
+    spoken: str | None
+
+
+@functools.lru_cache(maxsize=_CACHE_LIMIT)
+def spoken_language(code: str | None) -> str | None:
+    """The ISO 639 language of a languageCode ("pt" for pt-BR), or None when unreadable."""
+    locale = parse_language_code(code) if code else None
+    return locale.language if locale is not None else None
+
+
 class LocaleResolver:
     """Maps languageCode to a served locale; total: anything unknown gets the default."""
 
@@ -56,23 +76,31 @@ class LocaleResolver:
         if default not in self.available:
             raise ValueError(f"default locale {default} is not among {sorted(self.available)}")
         self.default = default
-        self._cache: dict[str, str] = {}
+        self._unknown = Language(default, None)
+        self._cache: dict[str, Language] = {}
 
     def resolve(self, code: str | None) -> str:
+        """The served locale for a languageCode."""
+        return self.language(code).locale
+
+    def language(self, code: str | None) -> Language:
+        """The served locale and the spoken language for a languageCode."""
         if not code:
-            return self.default
+            return self._unknown
         found = self._cache.get(code)
         if found is None:
-            found = self._resolve(code)
+            locale = parse_language_code(code)
+            found = (
+                Language(self._served(locale), locale.language)
+                if locale is not None
+                else self._unknown
+            )
             # Codes come from strangers; keep the cache from growing without bound.
             if len(self._cache) < _CACHE_LIMIT:
                 self._cache[code] = found
         return found
 
-    def _resolve(self, code: str) -> str:
-        locale = parse_language_code(code)
-        if locale is None:
-            return self.default
+    def _served(self, locale: Locale) -> str:
         language = locale.language
         if locale.territory:
             name = f"{language}_{locale.territory}"

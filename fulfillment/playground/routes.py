@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message
 
 from fulfillment.body import parse_model, read_body
 from fulfillment.errors import InvalidRequest, NotFound
-from fulfillment.i18n.locales import bcp47
+from fulfillment.i18n.locales import bcp47, spoken_language
 from fulfillment.phrasetests import run_phrase
 from fulfillment.playground.builders import PLATFORMS, Trial
 from fulfillment.playground.views import every_reply, extraction_data, message_data
@@ -222,7 +222,9 @@ async def try_phrase(request: Request) -> Response:
     except ValueError:
         answered = raw.decode("utf-8", "replace")
     extractor = services.extractors.get(asked.interestType)
-    extraction = extractor.extract(asked.text, trial.language_code) if extractor else None
+    extraction = (
+        extractor.extract(asked.text, spoken_language(trial.language_code)) if extractor else None
+    )
     return JSONResponse(
         {
             "locale": locale,

@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from fulfillment.domain import Item, Order, OrderStatus, Shipment
 from fulfillment.extraction.extractor import Extraction
 from fulfillment.handlers.order_status import order_messages, order_summary
 from fulfillment.phrasing import Phrasebook
@@ -17,7 +18,6 @@ from fulfillment.reply import (
     TextMessage,
     fit_bubble,
 )
-from fulfillment.store.base import Item, Order, OrderStatus, Shipment
 from fulfillment.turn import ResponseType
 
 

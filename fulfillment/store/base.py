@@ -1,94 +1,16 @@
-"""The order model every backend returns, and the interface every backend implements."""
+"""The interface every order backend implements, and what the SQL stores list for the playground."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from decimal import Decimal
-from enum import StrEnum
+from dataclasses import dataclass
 from typing import Any, Protocol
+
+from fulfillment.domain import Asker, Order
 
 
 class BackendError(Exception):
     """The order backend failed; its message never carries customer data."""
-
-
-class OrderStatus(StrEnum):
-    PLACED = "placed"
-    PROCESSING = "processing"
-    ON_HOLD = "on_hold"
-    SHIPPED = "shipped"
-    OUT_FOR_DELIVERY = "out_for_delivery"
-    DELAYED = "delayed"
-    DELIVERED = "delivered"
-    CANCELLED = "cancelled"
-    RETURNED = "returned"
-    REFUNDED = "refunded"
-
-    @property
-    def is_open(self) -> bool:
-        """Still on its way to the customer: worth asking about without a number."""
-        return self in OPEN_STATUSES
-
-
-OPEN_STATUSES = frozenset(
-    {
-        OrderStatus.PLACED,
-        OrderStatus.PROCESSING,
-        OrderStatus.ON_HOLD,
-        OrderStatus.SHIPPED,
-        OrderStatus.OUT_FOR_DELIVERY,
-        OrderStatus.DELAYED,
-    }
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Asker:
-    """Who is asking, as the platform told us. Lookups are scoped to this person."""
-
-    uid: str
-    channel: str | None = None
-    user_name: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-
-    @property
-    def email(self) -> str | None:
-        # The seed allows the e-mail address itself as the user's unique id.
-        return self.uid.strip().lower() if "@" in self.uid else None
-
-
-@dataclass(frozen=True, slots=True)
-class Item:
-    name: str
-    quantity: int = 1
-    image_url: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Shipment:
-    carrier: str | None = None
-    tracking_number: str | None = None
-    tracking_url: str | None = None
-    expected_date: dt.date | None = None
-    delivered_date: dt.date | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Order:
-    number: str
-    status: OrderStatus
-    placed_date: dt.date
-    currency: str = "USD"
-    total: Decimal | None = None
-    shipment: Shipment | None = None
-    items: tuple[Item, ...] = field(default_factory=tuple)
-
-    @property
-    def item_count(self) -> int:
-        return sum(item.quantity for item in self.items)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,14 +53,12 @@ def customer_summaries(
     ]
 
 
-def normalize_order_number(raw: str) -> str:
-    """The form order numbers are stored and compared in: no '#', no spaces, upper case."""
-    return raw.strip().lstrip("#").strip().upper()
-
-
 class OrderStore(Protocol):
     # True when lookups wait on the network (a timer guards them); False for in-process stores.
     remote: bool
+    # What the store's driver raises when the backend is down, slow or answers nonsense
+    # (besides BackendError and OSError): these become the apology and feed the breaker.
+    failures: tuple[type[Exception], ...]
 
     async def find_order(self, number: str, asker: Asker) -> Order | None:
         """The order with this number if it belongs to the asker, else None.

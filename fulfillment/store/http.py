@@ -35,16 +35,9 @@ from pydantic import (
     field_validator,
 )
 
+from fulfillment.domain import Asker, Item, Order, OrderStatus, Shipment, normalize_order_number
 from fulfillment.errors import ConfigurationError
-from fulfillment.store.base import (
-    Asker,
-    BackendError,
-    Item,
-    Order,
-    OrderStatus,
-    Shipment,
-    normalize_order_number,
-)
+from fulfillment.store.base import BackendError
 
 logger = logging.getLogger("fulfillment.store.http")
 
@@ -348,6 +341,7 @@ def _same(ours: str | None, theirs: str | None) -> bool:
 
 class HttpOrderStore:
     remote = True
+    failures: tuple[type[Exception], ...] = (httpx.HTTPError,)
     """The `OrderStore` over a shop's HTTP API: one pooled client, one retry, scoped answers."""
 
     def __init__(self, config: ShopApiConfig) -> None:

@@ -7,19 +7,12 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+import psycopg
 from psycopg import AsyncConnection, AsyncCursor
 from psycopg_pool import AsyncConnectionPool
 
-from fulfillment.store.base import (
-    OPEN_STATUSES,
-    Asker,
-    CustomerSummary,
-    Item,
-    Order,
-    OrderStatus,
-    Shipment,
-    customer_summaries,
-)
+from fulfillment.domain import OPEN_STATUSES, Asker, Item, Order, OrderStatus, Shipment
+from fulfillment.store.base import CustomerSummary, customer_summaries
 from fulfillment.store.records import CustomerRecord, OrderRecord
 
 # Each migration runs once, in order; `fulfillment db upgrade` applies the missing ones.
@@ -145,6 +138,7 @@ RECONNECT_SECONDS = 5.0
 
 class PostgresOrderStore:
     remote = True
+    failures: tuple[type[Exception], ...] = (psycopg.Error,)
 
     def __init__(self, url: str, min_size: int = 1, max_size: int = 10) -> None:
         # Not opened here: the pool connects in the background, so the service starts (and

@@ -10,13 +10,7 @@ from typing import Annotated
 from babel.numbers import get_currency_name
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
-from fulfillment.store.base import (
-    Item,
-    Order,
-    OrderStatus,
-    Shipment,
-    normalize_order_number,
-)
+from fulfillment.domain import Item, Order, OrderStatus, Shipment, normalize_order_number
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _ORDER_NUMBER = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,39}$")

@@ -10,16 +10,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from fulfillment.store.base import (
-    OPEN_STATUSES,
-    Asker,
-    CustomerSummary,
-    Item,
-    Order,
-    OrderStatus,
-    Shipment,
-    customer_summaries,
-)
+from fulfillment.domain import OPEN_STATUSES, Asker, Item, Order, OrderStatus, Shipment
+from fulfillment.store.base import CustomerSummary, customer_summaries
 from fulfillment.store.records import CustomerRecord, OrderRecord
 
 SCHEMA = """
@@ -127,6 +119,7 @@ def _iso(value: dt.date | None) -> str | None:
 
 class SQLiteOrderStore:
     remote = False
+    failures: tuple[type[Exception], ...] = (sqlite3.Error,)
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -13,9 +13,9 @@ from support import API_KEY, LOCALES, Ask, build_request, seed_example, seed_exa
 
 from fulfillment.adapters.seed import OrderStatusResponse
 from fulfillment.app import SEED_PATH, create_app
+from fulfillment.domain import OrderStatus
 from fulfillment.phrasing import DATE_SKELETON
 from fulfillment.settings import Settings
-from fulfillment.store.base import OrderStatus
 from fulfillment.store.demo import RAM, demo_orders
 from fulfillment.store.sqlite import SQLiteOrderStore
 from fulfillment.turn import ResponseType

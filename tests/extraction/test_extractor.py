@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 from support import INTENT_FILES
 
+from fulfillment.domain import normalize_order_number
 from fulfillment.extraction.extractor import GENERIC, Extractor, blank_pipeline
 from fulfillment.extraction.normalize import normalize
 from fulfillment.extraction.spec import PhraseTest
+from fulfillment.i18n.locales import spoken_language
 from fulfillment.intents import load_intent
-from fulfillment.store.base import normalize_order_number
 
 SPECS = {path.stem: load_intent(path) for path in INTENT_FILES}
 PHRASES = [(name, test) for name, spec in SPECS.items() if spec.extraction for test in spec.tests]
@@ -33,7 +34,7 @@ def extractors() -> dict[str, Extractor]:
 def test_designers_phrase(
     extractors: dict[str, Extractor], intent: str, phrase: PhraseTest
 ) -> None:
-    extraction = extractors[intent].extract(phrase.text, phrase.lang)
+    extraction = extractors[intent].extract(phrase.text, spoken_language(phrase.lang))
     assert extraction.order_ids == [normalize_order_number(n) for n in phrase.expect]
     for candidate in extraction.candidates:
         # Every candidate is a span of what the customer wrote, with a reason for its fate.
@@ -110,7 +111,7 @@ def test_distractors_say_why(extractor: Extractor) -> None:
     ],
 )
 def test_tokenizer_choice(extractor: Extractor, code: str | None, language: str) -> None:
-    assert extractor.language_for(code) == language
+    assert extractor.language_for(spoken_language(code)) == language
 
 
 def test_pipelines_are_built_once_per_process() -> None:

@@ -11,13 +11,13 @@ from starlette.testclient import TestClient
 from support import API_KEY, Ask
 
 from fulfillment.app import create_app
+from fulfillment.domain import Item, Order, OrderStatus
 from fulfillment.errors import ConfigurationError
 from fulfillment.handlers.order_status import status_text
 from fulfillment.i18n.catalogs import load_translations
 from fulfillment.intents import load_intent
 from fulfillment.phrasing import DATE_SKELETON, Phrasebook
 from fulfillment.settings import PROJECT_ROOT, Settings
-from fulfillment.store.base import Item, Order, OrderStatus
 from fulfillment.store.demo import demo_orders
 
 SEED_TEXT = "Order 748596 has been shipped"

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from fulfillment.store.base import Asker, OrderStatus
+from fulfillment.domain import Asker, OrderStatus
 from fulfillment.store.demo import demo_orders
 from fulfillment.store.postgres import PostgresOrderStore
 from fulfillment.store.records import OrderRecord

@@ -19,8 +19,8 @@ import httpx
 import pytest
 import shop_api
 
+from fulfillment.domain import Asker, Item, Order, OrderStatus, Shipment
 from fulfillment.errors import ConfigurationError
-from fulfillment.store.base import Asker, Item, Order, OrderStatus, Shipment
 from fulfillment.store.http import BackendError, HttpOrderStore, ShopApiConfig
 
 pytestmark = pytest.mark.server

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from fulfillment.store.base import OrderStatus
+from fulfillment.domain import OrderStatus
 from fulfillment.store.importer import CSV_COLUMNS, ImportFailed, read_orders
 from fulfillment.store.records import OrderRecord
 

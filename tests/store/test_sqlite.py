@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from fulfillment.domain import Asker, OrderStatus
 from fulfillment.services import open_store
 from fulfillment.settings import Settings
-from fulfillment.store.base import Asker, OrderStatus
 from fulfillment.store.demo import demo_orders
 from fulfillment.store.records import OrderRecord
 from fulfillment.store.sqlite import SQLiteOrderStore
