@@ -1,8 +1,10 @@
 """The baseline: a bare Starlette app with one POST route that parses the body (json.loads)
-and returns a fixed JSON of about 200 bytes. Run with uvicorn --factory bench.bare:create_app."""
+and returns a fixed JSON of about 200 bytes. Run with `python -m bench.bare --port N`: uvicorn
+with the options `fulfillment serve` gives the service, so that only the apps differ."""
 
 from __future__ import annotations
 
+import argparse
 import json
 
 from starlette.applications import Starlette
@@ -34,3 +36,21 @@ async def answer(request: Request) -> Response:
 
 def create_app() -> Starlette:
     return Starlette(routes=[Route("/bare", answer, methods=["POST"])])
+
+
+def main() -> None:
+    import uvicorn
+
+    from fulfillment.cli import server_options
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args()
+    uvicorn.run(
+        "bench.bare:create_app", factory=True, host=args.host, port=args.port, **server_options()
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -26,8 +26,30 @@ def main() -> None:
 
 main.add_command(catalogs)
 
-# The event loop `serve`, the Procfile and the benchmark run on (see `serve`).
+# The event loop `serve`, the Procfile and the benchmark run on (see `server_options`).
 EVENT_LOOP = "asyncio"
+
+
+def server_options() -> dict[str, Any]:
+    """How `serve` runs uvicorn, whatever the app: the benchmark's bare app runs the same way."""
+    from fulfillment.observability import uvicorn_log_config
+
+    return {
+        "proxy_headers": True,
+        # Measured (README, Performance): under saturation uvloop let some requests wait
+        # 20x the median (p99 450-900 ms at 64 connections); asyncio's loop serves them in
+        # order (p99 ~2x the median) at the same throughput.
+        "loop": EVENT_LOOP,
+        # One log stream: uvicorn's own lines are the service's JSON lines, and its access
+        # line (plain text, with the client's address) is off; RequestLog writes one per request.
+        "access_log": False,
+        "log_config": uvicorn_log_config(),
+        # No WebSocket routes: an upgrade is answered as a plain HTTP request, not handshaken,
+        # so uvicorn's WebSocket lines, which name the client's address, never come. (uvicorn
+        # warns "Unsupported upgrade request" and that it found no WebSocket library: none is
+        # enabled, on purpose.)
+        "ws": "none",
+    }
 
 
 @main.command()
@@ -38,12 +60,24 @@ EVENT_LOOP = "asyncio"
     default=None,
     help="Port to listen on  [default: $PORT, else 8000]",
 )
-def serve(host: str, port: int | None) -> None:
-    """Run the webhook server."""
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    envvar="WEB_CONCURRENCY",
+    default=1,
+    help="Worker processes  [default: $WEB_CONCURRENCY, else 1]",
+)
+def serve(host: str, port: int | None, workers: int) -> None:
+    """Run the webhook server (also what the Procfile runs)."""
+    import logging.config
+
     import uvicorn
 
     from fulfillment.services import load_configuration
 
+    options = server_options()
+    # JSON lines from the first: what the check below logs (a catalog not served) too.
+    logging.config.dictConfig(options["log_config"])
     if port is None:
         port = int(os.environ.get("PORT") or 8000)
     try:
@@ -58,11 +92,8 @@ def serve(host: str, port: int | None) -> None:
         factory=True,
         host=host,
         port=port,
-        proxy_headers=True,
-        # Measured (README, Performance): under saturation uvloop let some requests wait
-        # 20x the median (p99 450-900 ms at 64 connections); asyncio's loop serves them in
-        # order (p99 ~2x the median) at the same throughput.
-        loop=EVENT_LOOP,
+        workers=workers,
+        **options,
     )
 
 

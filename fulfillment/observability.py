@@ -1,7 +1,9 @@
 """One JSON log line per request, with a request id, and Prometheus metrics.
 
-Logs carry no personal data: no names, e-mails, user ids, free text, and no order numbers
-unless a setting allows them.
+Logs carry no personal data: no names, e-mails, user ids, client addresses, free text, and no
+order numbers unless a setting allows them. Everything the process writes is one stream of JSON
+lines on stderr: the service's own records, and uvicorn's (its log_config comes from here; its
+access log, which names the client's address, is off: RequestLog writes the access line).
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ import logging
 import os
 import re
 import time
-from typing import Any
+import traceback
+from typing import Any, TextIO
 
 import orjson
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -28,7 +31,7 @@ class JsonFormatter(logging.Formatter):
         if record.name == access_log.name and isinstance(record.msg, str):
             return record.msg  # already one JSON line: built once, in RequestLog
         line: dict[str, Any] = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)),  # UTC
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
@@ -36,23 +39,114 @@ class JsonFormatter(logging.Formatter):
         line.update(getattr(record, "fields", {}))
         if record.exc_info:
             line["error"] = record.exc_info[0].__name__ if record.exc_info[0] else "unknown"
-        return json.dumps(line, ensure_ascii=False)
+            if record.exc_info[1] is not None:
+                line["traceback"] = format_traceback(record.exc_info[1])
+        if record.stack_info:
+            line["stack"] = record.stack_info
+        # A traceback's newlines are escaped by JSON: still one line. Compact, like the access
+        # lines (orjson), so that the stream reads as one.
+        return json.dumps(line, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+_CAUSE = "\nThe above exception was the direct cause of the following exception:\n\n"
+_CONTEXT = "\nDuring handling of the above exception, another exception occurred:\n\n"
+
+
+def format_traceback(error: BaseException) -> str:
+    """The traceback Python would print for `error`, causes first, minus what the exceptions say.
+
+    Kept: every frame (file, line, function, source line) and each exception's type, which tell
+    where and what failed. Left out: the exceptions' messages and notes. They are made from the
+    values at hand and quote them: a pydantic error its input, a KeyError its key, a driver the
+    row or parameter it choked on. Any of those can be a customer's name, e-mail, text or order
+    number, which the logs never carry (see the module's docstring). The exception type and the
+    line that raised it are almost always enough to find the fault; the request id (returned to
+    the caller) leads to the request if more is needed.
+    """
+    seen: set[int] = set()
+
+    def chain(exc: BaseException) -> str:
+        seen.add(id(exc))
+        text = ""
+        cause = exc.__cause__
+        context = None if exc.__suppress_context__ else exc.__context__
+        if cause is not None and id(cause) not in seen:
+            text = chain(cause) + _CAUSE
+        elif context is not None and id(context) not in seen:
+            text = chain(context) + _CONTEXT
+        if exc.__traceback__ is not None:
+            text += "Traceback (most recent call last):\n"
+            text += "".join(traceback.format_tb(exc.__traceback__))
+        text += _type_name(type(exc)) + "\n"
+        if isinstance(exc, BaseExceptionGroup):
+            for number, inner in enumerate(exc.exceptions, 1):
+                if id(inner) not in seen:
+                    nested = chain(inner).rstrip("\n").replace("\n", "\n    | ")
+                    text += f"  +-- {number} of {len(exc.exceptions)} --\n    | {nested}\n"
+        return text
+
+    return chain(error).rstrip("\n")
+
+
+def _type_name(kind: type[BaseException]) -> str:
+    if kind.__module__ in ("builtins", "__main__"):
+        return kind.__qualname__
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+class JsonLineHandler(logging.StreamHandler[TextIO]):
+    """stderr (or `stream`), one JSON object per line (JsonFormatter)."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        super().__init__(stream)
+        self.setFormatter(JsonFormatter())
 
 
 def configure_logging() -> None:
-    """JSON lines on stderr for the service's loggers, once per process."""
+    """JSON lines on stderr for the service's loggers, once per process.
+
+    Under `fulfillment serve` the loggers are already set up by `uvicorn_log_config`, whose
+    handler this finds; otherwise (tests, another ASGI server) it adds one.
+    """
     # Records need no thread or process names: computing them was a sixth of a log call.
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False
     logger = logging.getLogger("fulfillment")
-    if any(getattr(h, "_fulfillment", False) for h in logger.handlers):
+    if any(isinstance(h, JsonLineHandler) for h in logger.handlers):
         return
-    handler = logging.StreamHandler()
-    handler.setFormatter(JsonFormatter())
-    handler._fulfillment = True  # type: ignore[attr-defined]
-    logger.addHandler(handler)
+    logger.addHandler(JsonLineHandler())
     logger.setLevel(logging.INFO)
+
+
+def uvicorn_log_config() -> dict[str, Any]:
+    """uvicorn's `log_config`: the process's whole logging, one stream of JSON lines on stderr.
+
+    Every starter passes it (`fulfillment serve`, hence the Procfile, and the benchmark), with
+    `access_log=False`. uvicorn applies it with `logging.config.dictConfig` in each process, its
+    workers included, after it would otherwise have installed its own plain-text formats; given
+    this, there is nothing of those left to clobber what we set. Only names inside, so it pickles
+    to worker processes.
+
+    - `uvicorn`, `uvicorn.error` (start-up, shutdown, its errors with their traceback): JSON.
+    - `uvicorn.access`: no handler at all. Its line names the client's address and repeats
+      RequestLog's, which is the one access line per request.
+    - `fulfillment`: the same handler, so `configure_logging` adds none.
+    - the root logger, for any other library's warnings and errors: the same handler.
+    """
+    handler = {"json": {"class": f"{__name__}.{JsonLineHandler.__qualname__}"}}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "handlers": handler,
+        "root": {"handlers": ["json"], "level": "WARNING"},
+        "loggers": {
+            "uvicorn": {"handlers": ["json"], "level": "INFO", "propagate": False},
+            "uvicorn.error": {"level": "INFO", "propagate": True},
+            "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
+            "fulfillment": {"handlers": ["json"], "level": "INFO", "propagate": False},
+        },
+    }
 
 
 class Metrics:

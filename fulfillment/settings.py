@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-# The repository's designer and translator rooms sit beside the package.
+# In a source checkout (and its editable install) the repository, where the designers' and
+# translators' rooms sit beside the package; installed from a wheel, merely site-packages.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def shipped_dir(room: str) -> Path:
+    """The intents/ or locales/ this installation ships: the default of *_dir below.
+
+    A wheel carries them inside the package, in fulfillment/_content/ (pyproject.toml maps the
+    top-level folders there); a checkout, and its editable install, has no _content, so its
+    own folders are used and designers' and translators' edits are what it serves. Only ever
+    read: catalogs are compiled in memory, so an installation's directory may be read-only.
+    """
+    bundled = files("fulfillment").joinpath("_content", room)
+    if isinstance(bundled, Path) and bundled.is_dir():
+        return bundled
+    return PROJECT_ROOT / room
 
 
 def _split_commas(value: object) -> object:
@@ -94,10 +110,10 @@ class Settings(BaseSettings):
         "the embedded demo store (never by default in front of real customers' orders).",
     )
     intents_dir: Path = Field(
-        default=PROJECT_ROOT / "intents", description="The designers' intent files."
+        default=shipped_dir("intents"), description="The designers' intent files."
     )
     locales_dir: Path = Field(
-        default=PROJECT_ROOT / "locales", description="The translators' gettext catalogs."
+        default=shipped_dir("locales"), description="The translators' gettext catalogs."
     )
 
     @field_validator("api_keys", "basic_auth", "cors_origins", mode="before")

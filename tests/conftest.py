@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +12,7 @@ import psycopg
 import pytest
 from pg import PostgresServer, binaries, running_postgres
 from starlette.testclient import TestClient
-from support import API_KEY, Ask, build_request
+from support import API_KEY, IN_CI, Ask, build_request
 
 from fulfillment.app import SEED_PATH, create_app
 from fulfillment.settings import Settings
@@ -64,7 +63,7 @@ def ask(shared_client: TestClient) -> Ask:
 def postgres() -> Iterator[PostgresServer]:
     """One PostgreSQL server for the session; on CI it must exist, elsewhere it may be absent."""
     if binaries() is None:
-        if os.environ.get("CI"):
+        if IN_CI:
             pytest.fail("PostgreSQL is not installed; .ci/run installs it")
         pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
     with running_postgres() as server:

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import logging
+from pathlib import Path
 
+import pytest
 from pydantic import BaseModel
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
 from fulfillment.adapters.seed import OrderStatusRequest
-from fulfillment.app import SEED_PATH
+from fulfillment.app import EXAMPLE_REQUEST, SEED_PATH, create_app
+from fulfillment.settings import Settings
+from fulfillment.store.records import OrderRecord
+from fulfillment.store.sqlite import SQLiteOrderStore
 
 
 def test_healthz(client: TestClient) -> None:
@@ -147,3 +154,61 @@ def test_every_platform_endpoint_is_documented_with_a_real_example(
         assert set(live.json()) == set(answer)
     assert "404" in document["paths"][RASA_PATH]["post"]["responses"]
     assert {"/health", "/actions"} <= set(document["paths"])
+
+
+def _stderr_and_logs(capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture) -> str:
+    """What start-up told the operator, printed as text or logged as JSON fields."""
+    logged = [f"{r.getMessage()} {getattr(r, 'fields', '')}" for r in caplog.records]
+    return "\n".join([capsys.readouterr().err, *logged])
+
+
+def _shop_order(number: str) -> OrderRecord:
+    return OrderRecord.model_validate(
+        {
+            "number": number,
+            "status": "shipped",
+            "placed_date": dt.date.today().isoformat(),
+            "customer": {"email": "ana@example.com", "identities": []},
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("store", "example_works"),
+    [("demo", True), ("no demo data", False), ("the shop's own orders", False)],
+)
+def test_the_start_up_banner_shows_the_example_request_only_where_it_answers(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+    store: str,
+    example_works: bool,
+) -> None:
+    caplog.set_level(logging.INFO, logger="fulfillment")
+    data_dir = tmp_path / "data"
+    if store == "the shop's own orders":  # loaded into a new data directory, as the README says
+        SQLiteOrderStore(data_dir / "orders.sqlite3").save_orders([_shop_order("A-20001")])
+    settings = Settings(data_dir=data_dir, demo_data=store == "demo")
+    with TestClient(create_app(settings)) as client:
+        banner = _stderr_and_logs(capsys, caplog)
+        key = (data_dir / "api-key").read_text(encoding="utf-8").strip()
+        assert key
+        assert key in banner  # the key hint is always there
+        assert ("748596" in banner) is example_works
+        # The example is shown exactly when posting it gets the order's status.
+        response = client.post(SEED_PATH, json=EXAMPLE_REQUEST, headers={"X-API-Key": key})
+    assert response.status_code == 200
+    text = response.json()["response"]["responseMessages"][0]["simpleResponse"]["responseText"]
+    assert text.startswith("Order 748596 has been shipped") is example_works, text
+
+
+def test_a_configured_key_is_never_announced(
+    settings: Settings, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="fulfillment")
+    with TestClient(create_app(settings)):
+        banner = _stderr_and_logs(capsys, caplog)
+    assert settings.api_keys
+    assert not (settings.data_dir / "api-key").exists()
+    assert "748596" not in banner
+    assert "generated key" not in banner

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import logging
 import os
 import stat
 from pathlib import Path
@@ -123,9 +124,17 @@ def test_basic_credentials_need_a_colon() -> None:
         Settings(basic_auth=["no-colon"])
 
 
+def _banner(caplog: pytest.LogCaptureFixture) -> str:
+    """What the start-up banner said: its message and fields, as its JSON line holds them."""
+    found = [r for r in caplog.records if r.name == "fulfillment.app"]
+    caplog.clear()
+    return "\n".join(f"{r.getMessage()} {getattr(r, 'fields', {})}" for r in found)
+
+
 def test_unconfigured_service_generates_a_key_and_keeps_it(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="fulfillment")
     settings = Settings(data_dir=tmp_path)
     with TestClient(create_app(settings)) as client:
         assert post(client, {})[0] == 401
@@ -134,7 +143,7 @@ def test_unconfigured_service_generates_a_key_and_keeps_it(
         assert len(key) >= 32
         assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
         assert post(client, {"Authorization": f"Bearer {key}"})[0] == 200
-    printed = capsys.readouterr().err
+    printed = _banner(caplog)
     assert f"Authorization: Bearer {key}" in printed
     assert "curl -s http://localhost:" in printed
     assert SEED_PATH in printed
@@ -142,7 +151,7 @@ def test_unconfigured_service_generates_a_key_and_keeps_it(
     # The next start reuses the same key and prints it again.
     with TestClient(create_app(settings)) as client:
         assert post(client, {"Authorization": f"Bearer {key}"})[0] == 200
-    assert key in capsys.readouterr().err
+    assert key in _banner(caplog)
 
 
 def test_configured_keys_generate_nothing(tmp_path: Path) -> None:

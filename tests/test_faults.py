@@ -223,12 +223,15 @@ def check(records: openload.Records, outage: Outage, cpu: dict[str, float]) -> d
     assert all(s == 200 for s in records.status), figures
     assert latencies[-1] <= DEADLINE + SLACK, figures
     # Before the outage: the orders' status; while it lasts, only apologies.
+    # Each window must have seen traffic: all() over an empty one would pass unseen.
     answers = sorted(zip(answered_at, labels, strict=True))
-    assert all(label == openload.OK for at, label in answers if 0.5 < at < outage.stopping), figures
+    before = [label for at, label in answers if 0.5 < at < outage.stopping]
+    assert len(before) > RATE * (outage.stopping - 0.5) / 2, figures
+    assert all(label == openload.OK for label in before), figures
     assert len(apologies) > RATE * DOWN / 2, figures
-    assert all(
-        label == APOLOGIZED for at, label in answers if outage.down + 0.2 < at < outage.starting
-    ), figures
+    during = [label for at, label in answers if outage.down + 0.2 < at < outage.starting]
+    assert during, figures
+    assert all(label == APOLOGIZED for label in during), figures
     # After it: the status again within RECOVERY seconds, and nothing else from then on.
     assert outage.up + RECOVERY + 1 < records.seconds, figures  # the run saw it
     assert figures["first_normal_after_up_s"] is not None, figures

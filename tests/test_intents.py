@@ -19,10 +19,18 @@ from fulfillment.templates import placeholders
 TRANSLATIONS = load_translations(PROJECT_ROOT / "locales")
 
 
+def test_the_files_the_tests_below_run_over_are_found() -> None:
+    # An empty parametrization is a skip, not a failure: the premise is checked here.
+    assert "order-status.yaml" in [path.name for path in INTENT_FILES]
+    assert {"en_US", "de", "hi"} <= set(LOCALES)
+
+
 @pytest.mark.parametrize("path", INTENT_FILES, ids=lambda p: p.name)
 @pytest.mark.parametrize("locale", LOCALES)
 def test_every_reply_and_phrase_renders(path: Path, locale: str) -> None:
     spec = load_intent(path)
+    assert spec.replies
+    assert spec.phrases
     book = Phrasebook(spec, locale, TRANSLATIONS[locale])
     # A long value for every placeholder: the longest a reply can get.
     values = {name: f"<{name}:{'x' * 20}>" for name in spec.placeholders}
@@ -45,6 +53,7 @@ OPTIONAL = {"carrier", "tracking_number", "expected_date", "delivered_date", "to
 @pytest.mark.parametrize("path", INTENT_FILES, ids=lambda p: p.name)
 def test_the_last_variant_needs_nothing_optional(path: Path) -> None:
     spec = load_intent(path)
+    assert spec.replies
     for key, reply in spec.replies.items():
         assert not placeholders(reply.variants[-1]) & OPTIONAL, key
 

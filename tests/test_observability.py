@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,7 @@ from starlette.testclient import TestClient
 from support import API_KEY, build_request
 
 from fulfillment.app import SEED_PATH, create_app
-from fulfillment.observability import JsonFormatter
+from fulfillment.observability import JsonFormatter, JsonLineHandler
 from fulfillment.settings import Settings
 from fulfillment.webhooks import ES_PATH
 
@@ -99,3 +101,67 @@ def test_metrics_count_what_just_happened(client: TestClient) -> None:
     assert 'fulfillment_request_seconds_count{platform="seed"} 4.0' in text
     assert "fulfillment_circuit_open 0.0" in text
     assert "fulfillment_backend_errors_total" in text
+
+
+def test_an_error_is_logged_with_its_traceback_in_one_line_without_its_message() -> None:
+    email, order, name = "zelda.quartermaine@example.com", "748596", "Zelda Quartermaine"
+
+    def find(customer: str) -> None:
+        raise KeyError(customer)
+
+    stream = io.StringIO()
+    logger = logging.getLogger("fulfillment.test_traceback")
+    logger.addHandler(JsonLineHandler(stream))
+    logger.propagate = False
+    try:
+        try:
+            find(email)
+        except KeyError as exc:
+            raise ValueError(f"no order {order} for {name}") from exc
+    except ValueError:
+        logger.exception("lookup failed")
+    finally:
+        logger.handlers.clear()
+        logger.propagate = True
+    [line] = stream.getvalue().splitlines()
+    entry = json.loads(line)
+    assert (entry["level"], entry["message"], entry["error"]) == (
+        "error",
+        "lookup failed",
+        "ValueError",
+    )
+    trace = entry["traceback"]
+    # Python's own layout, the cause first: every frame, with its source line, and each type.
+    assert trace.startswith("Traceback (most recent call last):\n")
+    assert ", in find\n    raise KeyError(customer)\n" in trace
+    assert (
+        "\nKeyError\n\nThe above exception was the direct cause of the following exception:\n"
+        in trace
+    )
+    assert 'raise ValueError(f"no order {order} for {name}") from exc' in trace
+    assert trace.endswith("\nValueError")
+    # What the exceptions said is not there.
+    for secret in ("Zelda", "zelda", "example.com", order):
+        assert secret not in line
+
+
+def test_a_traceback_follows_the_context_and_stays_one_line() -> None:
+    key = "zelda.quartermaine@example.com"
+    try:
+        try:
+            {}[key]
+        except KeyError:
+            1 / 0  # noqa: B018
+    except ZeroDivisionError:
+        record = logging.LogRecord(
+            "fulfillment", logging.ERROR, __file__, 1, "m", None, sys.exc_info()
+        )
+    line = JsonFormatter().format(record)
+    assert "\n" not in line
+    assert key not in line
+    trace = json.loads(line)["traceback"]
+    assert (
+        "\nKeyError\n\nDuring handling of the above exception, another exception occurred:\n"
+        in trace
+    )
+    assert trace.endswith("\nZeroDivisionError")

@@ -33,6 +33,17 @@ def _locales() -> Path:
     return Settings().locales_dir
 
 
+def _editable_locales() -> Path:
+    """The catalogs to change: never the copy inside an installed package (maybe read-only)."""
+    locales = _locales()
+    if locales.resolve().is_relative_to(Path(__file__).resolve().parent.parent):
+        raise click.ClickException(
+            f"{locales} is the installed package's copy of the catalogs; work in a checkout of "
+            "the project, or set FULFILLMENT_LOCALES_DIR to your own copy of locales/"
+        )
+    return locales
+
+
 @click.group()
 def catalogs() -> None:
     """Extract, update, start, check and count the translators' catalogs."""
@@ -41,7 +52,12 @@ def catalogs() -> None:
 @catalogs.command()
 def extract() -> None:
     """Collect every reply text of intents/*.yaml (and code) into locales/messages.pot."""
-    template = _locales() / TEMPLATE
+    if not (PROJECT_ROOT / "pyproject.toml").is_file():
+        raise click.ClickException(
+            "catalogs extract reads intents/ and the code of a checkout of the project, "
+            "through its pyproject.toml; run it from there"
+        )
+    template = _editable_locales() / TEMPLATE
     cwd = Path.cwd()
     os.chdir(PROJECT_ROOT)  # the mapping in pyproject.toml is relative to the project
     try:
@@ -71,7 +87,7 @@ def extract() -> None:
 @catalogs.command()
 def update() -> None:
     """Merge the template into every catalog: new texts appear, removed ones go."""
-    locales = _locales()
+    locales = _editable_locales()
     _pybabel(
         "update",
         "-i",
@@ -88,7 +104,7 @@ def update() -> None:
 @click.argument("locale")
 def init(locale: str) -> None:
     """Start a catalog for a new LOCALE (e.g. it, nl, pt_PT) from the template."""
-    locales = _locales()
+    locales = _editable_locales()
     if (locales / locale / "LC_MESSAGES" / "messages.po").exists():
         raise click.ClickException(f"{locale} already has a catalog; use 'catalogs update'")
     _pybabel("init", "-i", str(locales / TEMPLATE), "-d", str(locales), "-l", locale, "-w", WIDTH)

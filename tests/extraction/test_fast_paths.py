@@ -173,6 +173,7 @@ def results(extraction: Any) -> list[tuple[Any, ...]]:
 def test_text_without_digits_is_answered_without_tokens(
     extractor: Extractor, monkeypatch: pytest.MonkeyPatch, text: str
 ) -> None:
+    assert set(extractor._languages) == {*LANGUAGES, GENERIC}  # every tokenizer is guarded
     for language in extractor._languages.values():
         monkeypatch.setattr(language.cues, "make_doc", _no_tokenizer)
         monkeypatch.setattr(language.cues, "chunk_cues", _no_tokenizer)
@@ -310,20 +311,29 @@ def test_the_chunk_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cues_module, "CACHE_SIZE", 20)
     small = Extractor(SPEC)
     finder = small._languages["en"].cues
+    assert finder.fast
+    largest = 0
     for text, _ in texts(seed=5, count=300):
         text = normalize(text, 1000)
         assert finder.find(text) == finder.matcher_cues(finder.make_doc(text))
         assert len(finder._cache) <= 20
+        largest = max(largest, len(finder._cache))
+    assert largest == 20  # the bound was reached, so it was tested
 
 
 def test_extraction_is_the_same_with_and_without_the_chunk_path(extractor: Extractor) -> None:
     assert SPEC is not None
     slow = Extractor(SPEC)
+    assert set(slow._languages) == {*LANGUAGES, GENERIC}
     for language in slow._languages.values():
         language.cues.fast = False
+    taken = 0
     for text, code in texts(seed=6, count=1500):
         language = spoken_language(code)
-        assert results(extractor.extract(text, language)) == results(slow.extract(text, language))
+        expected = results(slow.extract(text, language))
+        assert results(extractor.extract(text, language)) == expected
+        taken += any(candidate[7] for candidate in expected)
+    assert taken > 100  # the texts give order numbers to find, not only nothing
 
 
 if __name__ == "__main__":  # pragma: no cover

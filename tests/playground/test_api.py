@@ -179,6 +179,7 @@ def test_phrase_tests_run_every_phrase(shared_client: TestClient, auth: dict[str
     expected = 0
     for path in sorted(Path(PROJECT_ROOT / "intents").glob("*.yaml")):
         expected += len(yaml.safe_load(path.read_text(encoding="utf-8")).get("tests", []))
+    assert expected >= 80, "the designers' phrase tests are missing"
     result = shared_client.get("/playground/api/phrase-tests", headers=auth).json()
     assert result["total"] == len(result["rows"]) == expected
     assert result["failed"] == 0

@@ -435,10 +435,15 @@ def test_config_errors_name_the_file_and_the_field(
     assert shop_api.TOKEN not in message
 
 
-def test_a_bad_auth_value_is_named_but_never_shown(tmp_path: Path) -> None:
-    path = write_config(tmp_path, "http://127.0.0.1:1", token='"  "')
-    with pytest.raises(ConfigurationError, match=r"shop-api\.yaml: auth_value: Value error"):
+@pytest.mark.parametrize("token", ['"  "', '"Bearer s3cret-shop-token\\nX-Injected: 1"'])
+def test_a_bad_auth_value_is_named_but_never_shown(tmp_path: Path, token: str) -> None:
+    path = write_config(tmp_path, "http://127.0.0.1:1", token=token)
+    with pytest.raises(
+        ConfigurationError, match=r"shop-api\.yaml: auth_value: Value error"
+    ) as raised:
         ShopApiConfig.from_file(path)
+    assert "s3cret" not in str(raised.value)
+    assert "Injected" not in str(raised.value)
 
 
 def test_unreadable_config_files_are_named(tmp_path: Path) -> None:
