@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from bench import loadgen, orders
-from fulfillment.cli import EVENT_LOOP
-from fulfillment.webhooks import CX_PATH, ES_PATH, RASA_PATH, SEED_PATH
+from fulfillment.adapters import PLATFORMS
+from fulfillment.webhooks import SEED_PATH
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).parent / "results"
@@ -61,12 +61,15 @@ def _example(name: str) -> dict[str, Any]:
     return loaded
 
 
+# The seed contract two ways, then every other registered platform with its shipped example.
 SCENARIOS: dict[str, tuple[str, dict[str, Any]]] = {
     "seed, entityInfo.orderId": (SEED_PATH, SEED_ENTITY),
     "seed, free text only": (SEED_PATH, SEED_TEXT),
-    "Dialogflow ES": (ES_PATH, _example("dialogflow-es")),
-    "Dialogflow CX": (CX_PATH, _example("dialogflow-cx")),
-    "Rasa": (RASA_PATH, _example("rasa")),
+    **{
+        platform.title: (platform.path, _example(platform.example))
+        for platform in PLATFORMS.values()
+        if platform.path != SEED_PATH
+    },
 }
 
 
@@ -88,29 +91,25 @@ def post(url: str, body: dict[str, Any]) -> int:
         return 0
 
 
+# How each app is started. The service exactly as shipped: `fulfillment serve`, the Procfile's
+# command (one worker whatever $WEB_CONCURRENCY says). The bare app by uvicorn with the options
+# `serve` gives it (bench/bare.py): the same loop, logging and no uvicorn access log.
+SERVICE = "fulfillment.app:create_app"
+BARE = "bench.bare:create_app"
+COMMANDS = {
+    SERVICE: ["-m", "fulfillment", "serve", "--workers", "1"],
+    BARE: ["-m", "bench.bare"],
+}
+
+
 @contextmanager
 def server(
     app: str, env: dict[str, str], cpu: str | None, probe: tuple[str, dict[str, Any]]
 ) -> Iterator[tuple[str, subprocess.Popen[bytes], float]]:
-    """A uvicorn process; yields its base URL, the process and its cold-start seconds."""
+    """SERVICE or BARE in a process of its own; yields its base URL, the process and its
+    cold-start seconds."""
     port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        app,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--no-access-log",
-        "--log-level",
-        "warning",
-        # Both apps on the loop the service ships with (fulfillment serve, Procfile).
-        "--loop",
-        EVENT_LOOP,
-    ]
+    command = [sys.executable, *COMMANDS[app], "--host", "127.0.0.1", "--port", str(port)]
     if cpu is not None:
         command = ["taskset", "-c", cpu, *command]
     started = time.perf_counter()
@@ -186,7 +185,7 @@ def main() -> None:
     print(f"benchmark: server on core {server_cpu}, wrk on core {wrk_cpu}; {args.seconds} s runs")
 
     bare_probe = ("/bare", {"ping": True})
-    with server("bench.bare:create_app", {}, server_cpu, bare_probe) as (base, _, _):
+    with server(BARE, {}, server_cpu, bare_probe) as (base, _, _):
         bare = drive(base, "/bare", SEED_ENTITY, work, args, wrk_cpu)
     results["bare"] = {c: vars(f) for c, f in bare.items()}
 
@@ -195,7 +194,7 @@ def main() -> None:
     ]
     env = service_env(work / "demo")
     probe = (SEED_PATH, SEED_ENTITY)
-    with server("fulfillment.app:create_app", env, server_cpu, probe) as (base, process, cold):
+    with server(SERVICE, env, server_cpu, probe) as (base, process, cold):
         results["cold_start_seconds"] = round(cold, 2)
         results["scenarios"] = {}
         for name, (path, body) in SCENARIOS.items():
@@ -233,9 +232,7 @@ def main() -> None:
             "interestType": "order-status",
             "parameters": {"params": {"entityInfo": {"orderId": "B00000005"}}},
         }
-        with server(
-            "fulfillment.app:create_app", service_env(data), server_cpu, (SEED_PATH, body)
-        ) as (base, _, _):
+        with server(SERVICE, service_env(data), server_cpu, (SEED_PATH, body)) as (base, _, _):
             lua = loadgen.script(work, body, HEADERS)
             loadgen.run(base + SEED_PATH, lua, 16, args.warmup, wrk_cpu)
             scaling[str(size)] = loadgen.run(

@@ -2,8 +2,8 @@
 
     python -m bench.soak --seconds 300          # a release run; CI runs 30 s (tests/test_soak.py)
 
-Starts the service the way `python -m bench` does (one uvicorn worker on its SQLite demo store,
-pinned to core 0, the load generator on core 1 when there are two), then:
+Starts the service the way `python -m bench` does (`fulfillment serve`, one worker, on its SQLite
+demo store, pinned to core 0, the load generator on core 1 when there are two), then:
 
 1. checks every request of the mix once (status and a fragment of the reply);
 2. warms up, then measures capacity: the mix from 32 closed-loop connections, answers per second;
@@ -44,10 +44,12 @@ from bench.__main__ import (
     SCENARIOS,
     SEED_ENTITY,
     SEED_TEXT,
+    SERVICE,
     rss_mb,
     server,
     service_env,
 )
+from fulfillment.adapters import PLATFORMS
 from fulfillment.settings import Settings
 from fulfillment.webhooks import SEED_PATH
 
@@ -101,9 +103,9 @@ def mix() -> tuple[list[openload.Call], list[int]]:
     someone else's, every platform, and a few deliberately bad requests.
     """
     build = openload.build
-    es_path, es = SCENARIOS["Dialogflow ES"]
-    cx_path, cx = SCENARIOS["Dialogflow CX"]
-    rasa_path, rasa = SCENARIOS["Rasa"]
+    es_path, es = SCENARIOS[PLATFORMS["dialogflow-es"].title]
+    cx_path, cx = SCENARIOS[PLATFORMS["dialogflow-cx"].title]
+    rasa_path, rasa = SCENARIOS[PLATFORMS["rasa"].title]
     ram_web = ("ram123", "WEB")
     ram_whatsapp = ("+14155550123", "WHATSAPP")
     unknown_interest: dict[str, Any] = copy.deepcopy(SEED_ENTITY)
@@ -428,7 +430,7 @@ def run(
     try:
         env = service_env(work / "demo")
         probe = (SEED_PATH, SEED_ENTITY)
-        with server("fulfillment.app:create_app", env, server_cpu, probe) as (base, process, cold):
+        with server(SERVICE, env, server_cpu, probe) as (base, process, cold):
             if generator_cpu is not None:
                 os.sched_setaffinity(0, {generator_cpu})
             openload.fast_loop()

@@ -6,7 +6,7 @@ import asyncio
 import gc
 import json
 import os
-import sys
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -19,14 +19,17 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from fulfillment import webhooks
+from fulfillment.adapters import PLATFORMS
+from fulfillment.domain import Asker
 from fulfillment.errors import EXCEPTION_HANDLERS, NotReady
 from fulfillment.limits import HeaderLimits
 from fulfillment.observability import Metrics, RequestLog, SecurityHeaders, configure_logging
 from fulfillment.openapi import openapi_document
 from fulfillment.playground.routes import routes as playground_routes
+from fulfillment.resilience import BackendUnavailable
 from fulfillment.services import build_services
 from fulfillment.settings import Settings
-from fulfillment.webhooks import CX_PATH, ES_PATH, RASA_PATH, SEED_PATH, services_of
+from fulfillment.webhooks import SEED_PATH, services_of
 
 __all__ = ["SEED_PATH", "create_app"]
 
@@ -42,6 +45,12 @@ EXAMPLE_REQUEST = {
     },
     "languageCode": "en",
 }
+# Who asks in EXAMPLE_REQUEST, and about which order: the banner shows the example only when
+# the store holds that order for that asker (the demo store does; a shop's own orders do not).
+EXAMPLE_ASKER = Asker(
+    uid="51342", channel="TELEGRAM", user_name="ravir", first_name="Ravi", last_name="R"
+)
+EXAMPLE_ORDER = "748596"
 
 
 async def healthz(request: Request) -> Response:
@@ -74,17 +83,21 @@ async def openapi(request: Request) -> Response:
     return JSONResponse(request.app.state.openapi)
 
 
-def _announce_key(key: str) -> None:
+def _announce_key(key: str, with_example: bool) -> None:
     """Tell whoever started the demo how to call it; the key itself stays in the data dir."""
+    import logging
+
     port = os.environ.get("PORT", "8000")
     body = json.dumps(EXAMPLE_REQUEST)
-    print(
-        "fulfillment: no API keys configured; using the generated key "
-        f"{key}\nTry it:\n  curl -s http://localhost:{port}{SEED_PATH} \\\n"
-        f"    -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' \\\n"
-        f"    -d '{body}'",
-        file=sys.stderr,
-        flush=True,
+    command = (
+        f"curl -s http://localhost:{port}{SEED_PATH} -H 'Authorization: Bearer {key}'"
+        f" -H 'Content-Type: application/json' -d '{body}'"
+    )
+    # One JSON log line like every other on stderr; `try` is the command, ready to paste
+    # (jq -r .try).
+    logging.getLogger(__name__).info(
+        "no API keys configured; using the generated key",
+        extra={"fields": {"api_key": key, "try": command} if with_example else {"api_key": key}},
     )
 
 
@@ -108,17 +121,25 @@ def create_app(settings: Settings | None = None) -> Starlette:
             gc.enable()
         app.state.services = services
         if services.generated_key:
-            _announce_key(services.generated_key)
+            # The example request only where it would answer: its order, for its asker.
+            store = services.store
+            lookup = store.find_order(EXAMPLE_ORDER, EXAMPLE_ASKER)
+            deadline = time.monotonic() + settings.deadline_seconds
+            try:
+                found = await services.backend.call(lookup, deadline, store.remote, store.failures)
+            except BackendUnavailable:  # a store down at start-up: only the key hint
+                found = None
+            _announce_key(services.generated_key, with_example=found is not None)
         try:
             yield
         finally:
             await services.store.close()
 
     routes: list[BaseRoute] = [
-        Route(SEED_PATH, webhooks.get_order_status, methods=["POST"]),
-        Route(ES_PATH, webhooks.dialogflow_es_webhook, methods=["POST"]),
-        Route(CX_PATH, webhooks.dialogflow_cx_webhook, methods=["POST"]),
-        Route(RASA_PATH, webhooks.rasa_webhook, methods=["POST"]),
+        Route(platform.path, webhooks.endpoint(platform), methods=["POST"])
+        for platform in PLATFORMS.values()
+    ]
+    routes += [
         Route("/health", webhooks.rasa_health, methods=["GET"]),
         Route("/actions", webhooks.rasa_actions, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),

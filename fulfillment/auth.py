@@ -58,8 +58,9 @@ class Credentials:
         """
         header = request.headers.get("authorization")
         api_key = request.headers.get("x-api-key")
+        source = "X-API-Key"
         if query_token and header is None and api_key is None and "token" in request.query_params:
-            api_key = request.query_params["token"]
+            api_key, source = request.query_params["token"], "?token="
         if header is None and api_key is None:
             raise _unauthorized(
                 "Credentials required: send 'Authorization: Bearer <key>', "
@@ -67,7 +68,7 @@ class Credentials:
             )
         if api_key is not None:
             if not self._matches(api_key.strip(), basic=False):
-                raise _unauthorized("The API key in X-API-Key is not valid.")
+                raise _unauthorized(f"The API key in {source} is not valid.")
             return
         assert header is not None
         scheme, _, value = header.strip().partition(" ")

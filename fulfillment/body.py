@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import zlib
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -40,6 +41,65 @@ async def read_body(request: Request, limit: int, timeout: float) -> bytes:
 
 
 async def _read(request: Request, limit: int) -> bytes:
+    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    if encoding not in _DECODERS:
+        raise UnsupportedMediaType(
+            "The request body must be sent as is, or with Content-Encoding deflate or gzip.",
+            {"contentEncoding": encoding[:40]},
+        )
+    body = await _read_raw(request, limit)
+    return body if encoding == "identity" else _inflate(body, encoding, limit)
+
+
+# Content-Encoding -> zlib's wbits. Rasa with COMPRESS_ACTION_SERVER_REQUEST=true sends
+# "deflate" (zlib's format); 47 lets zlib tell a zlib stream from a gzip one by its header.
+_DECODERS = {"identity": 0, "deflate": 47, "gzip": 31, "x-gzip": 31}
+
+
+def _inflate(body: bytes, encoding: str, limit: int) -> bytes:
+    """The decompressed body, refused once it grows past the limit: a small body that
+    inflates to gigabytes costs at most `limit` bytes of memory."""
+    wbits = _DECODERS[encoding]
+    try:
+        inflater = zlib.decompressobj(wbits)
+        data = inflater.decompress(body, limit + 1)
+        if len(data) > limit or inflater.unconsumed_tail:
+            raise PayloadTooLarge(
+                f"The request body is larger than {limit} bytes once decompressed.",
+                {"limitBytes": limit, "contentEncoding": encoding},
+            )
+        data += inflater.flush()
+    except zlib.error:
+        if encoding == "deflate" and wbits != -15:
+            # Some clients send a raw deflate stream without zlib's header.
+            try:
+                return _inflate_raw(body, limit)
+            except zlib.error:
+                pass
+        raise MalformedJSON(
+            f"The request body is not valid {encoding} data.", {"contentEncoding": encoding}
+        ) from None
+    if not inflater.eof:
+        raise MalformedJSON(
+            f"The request body's {encoding} data is cut short.", {"contentEncoding": encoding}
+        )
+    return data
+
+
+def _inflate_raw(body: bytes, limit: int) -> bytes:
+    inflater = zlib.decompressobj(-15)
+    data = inflater.decompress(body, limit + 1)
+    if len(data) > limit or inflater.unconsumed_tail:
+        raise PayloadTooLarge(
+            f"The request body is larger than {limit} bytes once decompressed.",
+            {"limitBytes": limit, "contentEncoding": "deflate"},
+        )
+    if not inflater.eof:
+        raise zlib.error("incomplete")
+    return data
+
+
+async def _read_raw(request: Request, limit: int) -> bytes:
     content_type = request.headers.get("content-type")
     # A missing Content-Type is read as JSON; a different one is refused.
     if content_type is not None and not _is_json(content_type):

@@ -7,6 +7,7 @@ store, a platform or the next feature can change without pulling the others alon
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -87,6 +88,16 @@ class Order:
     @property
     def item_count(self) -> int:
         return sum(item.quantity for item in self.items)
+
+
+# Every order number a store keeps has this form (after normalisation); anything else a
+# platform sends as one (1e300 as 301 digits, a paragraph) is not repeated back to anyone.
+ORDER_NUMBER = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,39}$")
+
+
+def is_order_number(value: str) -> bool:
+    """True when a normalised value could be an order number at all."""
+    return ORDER_NUMBER.match(value) is not None
 
 
 def normalize_order_number(raw: str) -> str:

@@ -16,14 +16,11 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from fulfillment import __version__
-from fulfillment.adapters.dialogflow_cx import DialogflowCxRequest, DialogflowCxResponse
-from fulfillment.adapters.dialogflow_es import DialogflowEsRequest, DialogflowEsResponse
-from fulfillment.adapters.rasa import RasaActionCall, RasaActionNotFound, RasaActionResult
-from fulfillment.adapters.seed import OrderStatusRequest, OrderStatusResponse
+from fulfillment.adapters import PLATFORMS
 from fulfillment.errors import ErrorEnvelope
+from fulfillment.platform import Platform
 from fulfillment.playground.routes import TryRequest
 from fulfillment.turn import ResponseType
-from fulfillment.webhooks import CX_PATH, ES_PATH, RASA_PATH, SEED_PATH
 
 _REF = "#/components/schemas/{model}"
 # Minimal real requests, one per wire format, shipped with the package.
@@ -35,7 +32,7 @@ _SECURED: Security = [{"bearer": []}, {"apiKey": []}, {"basic": []}]
 _RASA_SECURED: Security = [*_SECURED, {"rasaToken": []}]
 _PUBLIC: Security = []
 
-_PLATFORMS = ["seed", "dialogflow-es", "dialogflow-cx", "rasa"]
+_PLATFORMS = list(PLATFORMS)
 _RESPONSE_TYPES = [t.value for t in ResponseType]
 _OUTCOMES = ["answered", "not_found", "asked", "backend_down", "refused"]
 
@@ -132,20 +129,13 @@ def _operation(
     }
 
 
-def _webhook(
-    operation_id: str,
-    summary: str,
-    request: type[BaseModel],
-    response: type[BaseModel],
-    example: str,
-    extra_responses: dict[str, Any] | None = None,
-    security: Security = _SECURED,
-) -> dict[str, Any]:
+def _webhook(platform: Platform[Any]) -> dict[str, Any]:
+    example = f"{platform.example}-request.json"
     responses: dict[str, Any] = {
         "200": {
             "description": "The reply to show the customer. Content-Language names the locale.",
             "headers": {"Content-Language": _CONTENT_LANGUAGE},
-            "content": _json(_ref(response), example.replace("request", "response")),
+            "content": _json(_ref(platform.response_model), example.replace("request", "response")),
         },
         **_BODY_ERRORS,
         "422": _error(
@@ -154,15 +144,16 @@ def _webhook(
             "invalid_request",
             "unknown_interest_type",
         ),
-        **(extra_responses or {}),
     }
+    for status, (description, model) in platform.extra_responses.items():
+        responses[status] = {"description": description, "content": _json(_ref(model))}
     return _operation(
         "post",
-        operation_id,
-        summary,
-        security,
+        platform.operation_id,
+        platform.summary,
+        _RASA_SECURED if platform.query_token else _SECURED,
         responses,
-        requestBody={"required": True, "content": _json(_ref(request), example)},
+        requestBody={"required": True, "content": _json(_ref(platform.request_model), example)},
     )
 
 
@@ -297,7 +288,7 @@ _SCHEMAS: dict[str, dict[str, Any]] = {
         {
             "locale": _STRING,
             "platform": {"enum": _PLATFORMS},
-            "path": {"enum": [SEED_PATH, ES_PATH, CX_PATH, RASA_PATH]},
+            "path": {"enum": [p.path for p in PLATFORMS.values()]},
             "status": {"type": "integer", "minimum": 100, "maximum": 599},
             "request": {"type": "object", "description": "What the platform would send."},
             "response": {"description": "What the webhook answered (JSON, or its text)."},
@@ -438,56 +429,17 @@ def _with_request_id(paths: dict[str, Any]) -> dict[str, Any]:
 
 
 def openapi_document() -> dict[str, Any]:
-    models: list[type[BaseModel]] = [
-        OrderStatusRequest,
-        DialogflowEsRequest,
-        DialogflowCxRequest,
-        RasaActionCall,
-        TryRequest,
-    ]
-    outputs: list[type[BaseModel]] = [
-        OrderStatusResponse,
-        DialogflowEsResponse,
-        DialogflowCxResponse,
-        RasaActionResult,
-        RasaActionNotFound,
-        ErrorEnvelope,
-    ]
+    platforms = list(PLATFORMS.values())
+    models: list[type[BaseModel]] = [p.request_model for p in platforms] + [TryRequest]
+    outputs: list[type[BaseModel]] = [p.response_model for p in platforms]
+    outputs += [model for p in platforms for _, model in p.extra_responses.values()]
+    outputs.append(ErrorEnvelope)
     _, schemas = models_json_schema(
         [(m, "validation") for m in models] + [(m, "serialization") for m in outputs],
         ref_template=_REF,
     )
     paths: dict[str, Any] = {
-        SEED_PATH: _webhook(
-            "getOrderStatus",
-            "The status of the asking customer's order, in their language.",
-            OrderStatusRequest,
-            OrderStatusResponse,
-            "seed-request.json",
-        ),
-        ES_PATH: _webhook(
-            "dialogflowEs",
-            "Dialogflow ES (v2) fulfillment webhook.",
-            DialogflowEsRequest,
-            DialogflowEsResponse,
-            "dialogflow-es-request.json",
-        ),
-        CX_PATH: _webhook(
-            "dialogflowCx",
-            "Dialogflow CX (v3) webhook; the tag names the intent.",
-            DialogflowCxRequest,
-            DialogflowCxResponse,
-            "dialogflow-cx-request.json",
-        ),
-        RASA_PATH: _webhook(
-            "rasaAction",
-            "Rasa action server: run a custom action.",
-            RasaActionCall,
-            RasaActionResult,
-            "rasa-request.json",
-            {"404": {"description": "No such action.", "content": _json(_ref(RasaActionNotFound))}},
-            _RASA_SECURED,
-        ),
+        **{p.path: _webhook(p) for p in platforms},
         "/healthz": _get("healthz", "The process is alive.", _ref("Alive"), security=_PUBLIC),
         "/readyz": _get(
             "readyz",

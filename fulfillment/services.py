@@ -16,34 +16,12 @@ from fulfillment.i18n.locales import LocaleResolver
 from fulfillment.intents import IntentSpec, load_intents, require
 from fulfillment.observability import Metrics
 from fulfillment.phrasing import Phrasebook
+from fulfillment.platform import PlatformRoutes
 from fulfillment.resilience import Backend, CircuitBreaker
 from fulfillment.settings import Settings
 from fulfillment.store.base import OrderStore
 from fulfillment.store.demo import demo_orders
 from fulfillment.store.sqlite import SQLiteOrderStore
-
-
-@dataclass(frozen=True)
-class PlatformRoutes:
-    """Which interestType each platform's intent, tag or action name reaches."""
-
-    dialogflow_intents: dict[str, str]  # lower-cased display name or action -> interest type
-    cx_tags: dict[str, str]
-    rasa_actions: dict[str, str]
-    order_parameters: dict[str, list[str]]  # interest type -> parameter names
-
-    @classmethod
-    def from_intents(cls, intents: dict[str, IntentSpec]) -> PlatformRoutes:
-        return cls(
-            dialogflow_intents={
-                name.lower(): it
-                for it, s in intents.items()
-                for name in s.platforms.dialogflow_intents
-            },
-            cx_tags={tag: it for it, s in intents.items() for tag in s.platforms.cx_tags},
-            rasa_actions={a: it for it, s in intents.items() for a in s.platforms.rasa_actions},
-            order_parameters={it: s.platforms.order_parameters for it, s in intents.items()},
-        )
 
 
 @dataclass

@@ -1,27 +1,28 @@
-"""One endpoint per wire format: authenticate, parse, translate, dispatch, translate back."""
+"""The webhook endpoint every platform is served by, and Rasa's action-server extras."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from fulfillment.adapters import dialogflow_cx, dialogflow_es, rasa, seed
+from fulfillment.adapters import PLATFORMS
 from fulfillment.body import Model, parse_model, read_body
 from fulfillment.dispatch import dispatch
-from fulfillment.errors import UnknownInterestType
 from fulfillment.i18n.locales import bcp47
+from fulfillment.platform import Platform
 from fulfillment.reply import Reply
 from fulfillment.services import Services
-from fulfillment.turn import ResponseType, Turn
+from fulfillment.turn import Turn
 
-SEED_PATH = "/api/rest/v1/ecom/integrations/getOrderStatus"
-ES_PATH = "/dialogflow/es"
-CX_PATH = "/dialogflow/cx"
-RASA_PATH = "/webhook"
+# Where each platform calls, for the tests, the benchmark and the docs.
+SEED_PATH = PLATFORMS["seed"].path
+ES_PATH = PLATFORMS["dialogflow-es"].path
+CX_PATH = PLATFORMS["dialogflow-cx"].path
+RASA_PATH = PLATFORMS["rasa"].path
 
 
 def services_of(request: Request) -> Services:
@@ -63,105 +64,39 @@ def _note(request: Request, platform: str, turn: Turn, reply: Reply) -> None:
     )
 
 
-def _answer(model: BaseModel | bytes, reply: Reply) -> Response:
-    body = model if isinstance(model, bytes) else model.model_dump_json(exclude_none=True)
-    return Response(
-        body, media_type="application/json", headers={"Content-Language": bcp47(reply.locale)}
-    )
+def endpoint(platform: Platform[Any]) -> Callable[[Request], Awaitable[Response]]:
+    """The one webhook every platform is served by: authenticate, parse, translate,
+    dispatch, translate back."""
+    name = platform.name
 
-
-def _response_type(value: Any, default: ResponseType) -> ResponseType:
-    """A platform payload may ask for a response type; anything else gets the default."""
-    try:
-        return ResponseType(str(value).lower()) if value else default
-    except ValueError:
-        return default
-
-
-async def get_order_status(request: Request) -> Response:
-    started = _begin(request, "seed")
-    services = services_of(request)
-    payload = await _authenticated_body(request, services, seed.OrderStatusRequest)
-    turn = seed.to_turn(payload, services.resolver.language(payload.languageCode))
-    reply = await dispatch(services, turn, "queryInfo.interestType", started)
-    _note(request, "seed", turn, reply)
-    return _answer(seed.from_reply(reply, turn.response_type), reply)
-
-
-async def dialogflow_es_webhook(request: Request) -> Response:
-    started = _begin(request, "dialogflow-es")
-    services = services_of(request)
-    payload = await _authenticated_body(request, services, dialogflow_es.DialogflowEsRequest)
-    result = payload.queryResult
-    routes = services.platforms.dialogflow_intents
-    names = [result.intent.displayName if result.intent else None, result.action]
-    interest_type = next((routes[n.lower()] for n in names if n and n.lower() in routes), None)
-    waiting = dialogflow_es.awaiting(payload)
-    if interest_type is None and waiting is not None:
-        # The bot asked for an order number last turn: whatever matched, this is the answer.
-        interest_type = str(waiting.parameters.get("interestType") or "")
-    if not interest_type:
-        raise UnknownInterestType(
-            f"No interest type for the intent {names[0] or names[1]!r}.",
-            {"field": "queryResult.intent.displayName", "known": sorted(routes)},
+    async def webhook(request: Request) -> Response:
+        started = _begin(request, name)
+        services = services_of(request)
+        payload = await _authenticated_body(
+            request, services, platform.request_model, platform.query_token
         )
-    rtype = _response_type(
-        payload.originalDetectIntentRequest.payload.get("responseType"), ResponseType.CARD
-    )
-    turn = dialogflow_es.to_turn(
-        payload,
-        interest_type,
-        services.resolver.language(result.languageCode),
-        services.platforms.order_parameters.get(interest_type, []),
-        rtype,
-    )
-    reply = await dispatch(services, turn, "queryResult.intent.displayName", started)
-    _note(request, "dialogflow-es", turn, reply)
-    return _answer(dialogflow_es.from_reply(reply, payload, interest_type), reply)
-
-
-async def dialogflow_cx_webhook(request: Request) -> Response:
-    started = _begin(request, "dialogflow-cx")
-    services = services_of(request)
-    payload = await _authenticated_body(request, services, dialogflow_cx.DialogflowCxRequest)
-    tag = payload.fulfillmentInfo.tag or ""
-    interest_type = services.platforms.cx_tags.get(tag)
-    if interest_type is None:
-        raise UnknownInterestType(
-            f"No interest type for the webhook tag {tag!r}.",
-            {"field": "fulfillmentInfo.tag", "known": sorted(services.platforms.cx_tags)},
+        routes = services.platforms
+        language = services.resolver.language(platform.language_code(payload))
+        interest_type = platform.interest_type(payload, routes)
+        if interest_type is None:
+            unrouted = platform.unrouted(payload, routes)
+            request.scope["state"]["log"]["outcome"] = "unrouted"
+            return Response(
+                unrouted.body,
+                unrouted.status,
+                media_type="application/json",
+                headers={"Content-Language": bcp47(language.locale)},
+            )
+        turn = platform.to_turn(payload, interest_type, language, routes)
+        reply = await dispatch(services, turn, platform.interest_field, started)
+        _note(request, name, turn, reply)
+        return Response(
+            platform.render(reply, payload, turn, routes),
+            media_type="application/json",
+            headers={"Content-Language": bcp47(reply.locale)},
         )
-    parameters = services.platforms.order_parameters.get(interest_type, [])
-    rtype = _response_type(payload.payload.get("responseType"), ResponseType.CARD)
-    turn = dialogflow_cx.to_turn(
-        payload, interest_type, services.resolver.language(payload.languageCode), parameters, rtype
-    )
-    reply = await dispatch(services, turn, "fulfillmentInfo.tag", started)
-    _note(request, "dialogflow-cx", turn, reply)
-    return _answer(dialogflow_cx.from_reply(reply, payload, parameters), reply)
 
-
-async def rasa_webhook(request: Request) -> Response:
-    started = _begin(request, "rasa")
-    services = services_of(request)
-    call = await _authenticated_body(request, services, rasa.RasaActionCall, query_token=True)
-    interest_type = services.platforms.rasa_actions.get(call.next_action)
-    if interest_type is None:
-        # rasa-sdk's own answer to an action it does not know.
-        return JSONResponse(rasa.action_not_found(call.next_action).model_dump(), status_code=404)
-    rtype = _response_type(
-        call.tracker.latest_message.metadata.get("responseType"), ResponseType.TEXT
-    )
-    turn = rasa.to_turn(
-        call,
-        interest_type,
-        services.resolver.language(rasa.language_code(call)),
-        services.platforms.order_parameters.get(interest_type, []),
-        rtype,
-    )
-    reply = await dispatch(services, turn, "next_action", started)
-    _note(request, "rasa", turn, reply)
-    return _answer(rasa.from_reply(reply), reply)
+    return webhook
 
 
 async def rasa_health(request: Request) -> Response:

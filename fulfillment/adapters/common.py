@@ -57,3 +57,30 @@ def media(reply: Reply) -> list[MediaMessage]:
 
 def chips(reply: Reply) -> list[str]:
     return [chip for m in reply.messages if isinstance(m, SuggestionsMessage) for chip in m.chips]
+
+
+def rich_content(reply: Reply) -> list[list[dict[str, Any]]]:
+    """Dialogflow Messenger's richContent (ES and CX): one list of elements per card,
+    picture set or row of chips."""
+    content: list[list[dict[str, Any]]] = []
+    for card in cards(reply):
+        info: dict[str, Any] = {"type": "info", "title": card.title, "subtitle": card.subtitle}
+        if card.image:
+            info["image"] = {"src": {"rawUrl": card.image.url}}
+        if card.button:
+            info["actionLink"] = card.button.url
+        elements = [info, {"type": "description", "text": card.body.split("  \n")}]
+        if card.button:
+            elements.append({"type": "button", "text": card.button.title, "link": card.button.url})
+        content.append(elements)
+    for found in media(reply):
+        content.append(
+            [
+                {"type": "image", "rawUrl": o.image.url, "accessibilityText": o.image.alt}
+                for o in found.objects[:10]
+            ]
+        )
+    suggestions = chips(reply)
+    if suggestions:
+        content.append([{"type": "chips", "options": [{"text": c} for c in suggestions[:8]]}])
+    return content

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from fulfillment.adapters.common import (
-    cards,
-    chips,
-    identity_text,
-    media,
-    parameter_values,
-    texts,
-)
+from fulfillment.adapters.common import identity_text, parameter_values, rich_content, texts
 from fulfillment.domain import Asker
 from fulfillment.i18n.locales import Language
+from fulfillment.intents import IntentSpec
+from fulfillment.platform import (
+    Platform,
+    PlatformRoutes,
+    Trial,
+    Unrouted,
+    custom_payload,
+    response_type,
+)
 from fulfillment.reply import Reply
 from fulfillment.turn import ResponseType, Turn
 
+PATH = "/dialogflow/cx"
 DEFAULT_ORDER_PARAMETER = "order_id"
 
 
@@ -35,10 +38,26 @@ class IntentInfo(_In):
     parameters: dict[str, Any] = Field(default_factory=dict)
 
 
+# ParameterState as proto JSON may send it: by name, or by number.
+_STATES = {0: "PARAMETER_STATE_UNSPECIFIED", 1: "EMPTY", 2: "INVALID", 3: "FILLED"}
+
+
+def _state(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _STATES.get(value, str(value))
+    return value
+
+
 class ParameterInfo(_In):
     displayName: str = Field(max_length=200)
     required: bool | None = None
-    state: str | None = None
+    # The length applies to the string: on `str | None` it made a null a TypeError (a 500).
+    state: Annotated[
+        Annotated[str, Field(max_length=40)] | None,
+        BeforeValidator(_state, json_schema_input_type=str | int | None),
+    ] = None
     value: Any = None
 
 
@@ -70,7 +89,7 @@ class DialogflowCxRequest(_In):
 
 
 class DialogflowCxResponse(BaseModel):
-    fulfillmentResponse: dict[str, Any]
+    fulfillmentResponse: dict[str, Any] | None = None
     sessionInfo: dict[str, Any] | None = None
     pageInfo: dict[str, Any] | None = None
 
@@ -103,15 +122,20 @@ def asker(request: DialogflowCxRequest) -> Asker:
 
 
 def order_parameter(request: DialogflowCxRequest, names: list[str]) -> str:
-    """The form parameter that holds the order number on the current page, if any."""
-    if request.pageInfo and request.pageInfo.formInfo:
-        for info in request.pageInfo.formInfo.parameterInfo:
-            if info.displayName in names:
-                return info.displayName
+    """The parameter that holds the order number: the current page's form parameter, else
+    the session parameter the agent uses, else `order_id`."""
+    for info in form_parameters(request):
+        if info.displayName in names:
+            return info.displayName
     return next(
         (name for name in names if name in request.sessionInfo.parameters),
         DEFAULT_ORDER_PARAMETER,
     )
+
+
+def form_parameters(request: DialogflowCxRequest) -> list[ParameterInfo]:
+    page = request.pageInfo
+    return page.formInfo.parameterInfo if page and page.formInfo else []
 
 
 def to_turn(
@@ -137,37 +161,11 @@ def to_turn(
     )
 
 
-def _rich_content(reply: Reply) -> list[list[dict[str, Any]]]:
-    """Dialogflow Messenger's richContent: one list of elements per card or picture set."""
-    content: list[list[dict[str, Any]]] = []
-    for card in cards(reply):
-        info: dict[str, Any] = {"type": "info", "title": card.title, "subtitle": card.subtitle}
-        if card.image:
-            info["image"] = {"src": {"rawUrl": card.image.url}}
-        if card.button:
-            info["actionLink"] = card.button.url
-        elements = [info, {"type": "description", "text": card.body.split("  \n")}]
-        if card.button:
-            elements.append({"type": "button", "text": card.button.title, "link": card.button.url})
-        content.append(elements)
-    for found in media(reply):
-        content.append(
-            [
-                {"type": "image", "rawUrl": o.image.url, "accessibilityText": o.image.alt}
-                for o in found.objects[:10]
-            ]
-        )
-    suggestions = chips(reply)
-    if suggestions:
-        content.append([{"type": "chips", "options": [{"text": c} for c in suggestions[:8]]}])
-    return content
-
-
 def from_reply(
     reply: Reply, request: DialogflowCxRequest, order_parameters: list[str]
 ) -> DialogflowCxResponse:
     messages: list[dict[str, Any]] = [{"text": {"text": [text]}} for text in texts(reply)]
-    rich = _rich_content(reply)
+    rich = rich_content(reply)
     if rich:
         messages.append({"payload": {"richContent": rich}})
     parameter = order_parameter(request, order_parameters)
@@ -175,9 +173,77 @@ def from_reply(
     if reply.order_ids:
         response.sessionInfo = {"parameters": {parameter: reply.order_ids[0]}}
     elif reply.awaits_order_number:
-        # Clear the value and mark it invalid: the agent's form prompts for it again.
+        # Forget the number (null deletes a session parameter); if the page's form has the
+        # parameter, mark it INVALID so the form asks again. A webhook cannot add a form
+        # parameter, so a page without one is left as it is.
         response.sessionInfo = {"parameters": {parameter: None}}
-        response.pageInfo = {
-            "formInfo": {"parameterInfo": [{"displayName": parameter, "state": "INVALID"}]}
-        }
+        if any(info.displayName == parameter for info in form_parameters(request)):
+            response.pageInfo = {
+                "formInfo": {"parameterInfo": [{"displayName": parameter, "state": "INVALID"}]}
+            }
     return response
+
+
+class DialogflowCx(Platform[DialogflowCxRequest]):
+    name = "dialogflow-cx"
+    title = "Dialogflow CX"
+    path = PATH
+    operation_id = "dialogflowCx"
+    summary = "Dialogflow CX (v3) webhook; the tag names the intent."
+    request_model = DialogflowCxRequest
+    response_model = DialogflowCxResponse
+    example = "dialogflow-cx"
+    interest_field = "fulfillmentInfo.tag"
+
+    def interest_type(self, payload: DialogflowCxRequest, routes: PlatformRoutes) -> str | None:
+        return routes.cx_tags.get(payload.fulfillmentInfo.tag or "")
+
+    def unrouted(self, payload: DialogflowCxRequest, routes: PlatformRoutes) -> Unrouted:
+        # An empty answer leaves the page's own fulfillment standing; a 4xx would be logged
+        # as a webhook error and raise the webhook.error event instead.
+        return Unrouted(200, b"{}")
+
+    def known(self, routes: PlatformRoutes) -> list[str]:
+        return sorted(routes.cx_tags)
+
+    def language_code(self, payload: DialogflowCxRequest) -> str | None:
+        return payload.languageCode
+
+    def to_turn(
+        self,
+        payload: DialogflowCxRequest,
+        interest_type: str,
+        language: Language,
+        routes: PlatformRoutes,
+    ) -> Turn:
+        return to_turn(
+            payload,
+            interest_type,
+            language,
+            routes.order_parameters.get(interest_type, []),
+            response_type(payload.payload.get("responseType"), ResponseType.CARD),
+        )
+
+    def render(
+        self, reply: Reply, payload: DialogflowCxRequest, turn: Turn, routes: PlatformRoutes
+    ) -> bytes:
+        parameters = routes.order_parameters.get(turn.interest_type, [])
+        response = from_reply(reply, payload, parameters)
+        return response.model_dump_json(exclude_none=True).encode("utf-8")
+
+    def build(self, trial: Trial, spec: IntentSpec, interest_type: str) -> dict[str, Any]:
+        return {
+            "detectIntentResponseId": "playground",
+            "fulfillmentInfo": {"tag": spec.platforms.cx_tags[0]},
+            "text": trial.text,
+            "languageCode": trial.language_code,
+            "sessionInfo": {
+                "session": "projects/playground/locations/global/agents/a/sessions/"
+                + trial.user_id,
+                "parameters": {},
+            },
+            "payload": custom_payload(trial),
+        }
+
+
+PLATFORM = DialogflowCx()

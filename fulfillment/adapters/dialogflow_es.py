@@ -6,19 +6,22 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from fulfillment.adapters.common import (
-    cards,
-    chips,
-    identity_text,
-    media,
-    parameter_values,
-    texts,
-)
+from fulfillment.adapters.common import identity_text, parameter_values, rich_content, texts
 from fulfillment.domain import Asker
 from fulfillment.i18n.locales import Language
+from fulfillment.intents import IntentSpec
+from fulfillment.platform import (
+    Platform,
+    PlatformRoutes,
+    Trial,
+    Unrouted,
+    custom_payload,
+    response_type,
+)
 from fulfillment.reply import CardMessage, MediaMessage, Reply, SuggestionsMessage, TextMessage
 from fulfillment.turn import ResponseType, Turn
 
+PATH = "/dialogflow/es"
 # The context that marks "the bot just asked for an order number".
 AWAITING = "awaiting_order_number"
 MAX_RESPONSE_BYTES = 64 * 1024
@@ -66,13 +69,13 @@ class DialogflowEsRequest(_In):
 
 
 class DialogflowEsResponse(BaseModel):
-    """Only the fields this service sets; Dialogflow ignores absent ones."""
+    """Only the fields this service sets; Dialogflow ignores absent ones (an empty object
+    leaves the intent's own responses standing)."""
 
-    fulfillmentText: str
-    fulfillmentMessages: list[dict[str, Any]]
+    fulfillmentText: str | None = None
+    fulfillmentMessages: list[dict[str, Any]] | None = None
     outputContexts: list[dict[str, Any]] | None = None
-    payload: dict[str, Any] | None = None
-    source: str = "order-status-fulfillment"
+    source: str | None = None
 
 
 def _dig(data: Any, *path: str) -> Any:
@@ -157,11 +160,27 @@ def to_turn(
     )
 
 
-def is_google(request: DialogflowEsRequest) -> bool:
-    return (request.originalDetectIntentRequest.source or "").lower() in (
-        "google",
-        "actions_on_google",
-    )
+# Dialogflow's one-click integrations, by the `source` they put in the request, and the
+# `platform` their rich messages must carry (v2 intent.proto's Platform enum).
+INTEGRATIONS = {
+    "facebook": "FACEBOOK",
+    "slack": "SLACK",
+    "slack_testbot": "SLACK",
+    "telegram": "TELEGRAM",
+    "kik": "KIK",
+    "skype": "SKYPE",
+    "line": "LINE",
+    "viber": "VIBER",
+    "hangouts": "GOOGLE_HANGOUTS",
+    "google_hangouts": "GOOGLE_HANGOUTS",
+}
+
+
+def integration(request: DialogflowEsRequest) -> str | None:
+    """The Platform enum of the integration that sent the request; None for Dialogflow
+    Messenger, the phone gateway, the API and custom front ends (no `source`, or one
+    without rich messages of its own)."""
+    return INTEGRATIONS.get((request.originalDetectIntentRequest.source or "").strip().lower())
 
 
 def _card(card: CardMessage) -> dict[str, Any]:
@@ -173,13 +192,17 @@ def _card(card: CardMessage) -> dict[str, Any]:
     return {"card": body}
 
 
-def _messages(reply: Reply) -> list[dict[str, Any]]:
+def _platform_messages(reply: Reply, platform: str) -> list[dict[str, Any]]:
+    """The rich messages one integration shows, tagged with its platform.
+
+    An integration shows the messages of its platform, and the untagged ones only when
+    there are none; so the text is repeated here, first, and a question followed by chips
+    becomes the chips' title (which these integrations show as the message's text)."""
     messages: list[dict[str, Any]] = []
     items = reply.messages
     for index, message in enumerate(items):
         following = items[index + 1] if index + 1 < len(items) else None
         if isinstance(message, TextMessage):
-            # A question followed by chips becomes the chips' title, not a second bubble.
             if not isinstance(following, SuggestionsMessage):
                 messages.append({"text": {"text": [message.text]}})
         elif isinstance(message, CardMessage):
@@ -195,49 +218,30 @@ def _messages(reply: Reply) -> list[dict[str, Any]]:
             messages.append(
                 {"quickReplies": {"title": title, "quickReplies": list(message.chips[:10])}}
             )
+    return [{**rich, "platform": platform} for rich in messages]
+
+
+def fulfillment_messages(reply: Reply, request: DialogflowEsRequest) -> list[dict[str, Any]]:
+    """Every sentence as untagged text first, which every integration, Dialogflow Messenger
+    and the phone gateway show or speak; then the rich part in the form the calling
+    integration renders: its own platform's messages, or Dialogflow Messenger's richContent
+    for an integration without a platform of its own."""
+    messages: list[dict[str, Any]] = [{"text": {"text": [text]}} for text in texts(reply)]
+    platform = integration(request)
+    if platform is not None:
+        messages += _platform_messages(reply, platform)
+    elif not is_phone(request):
+        rich = rich_content(reply)
+        if rich:
+            messages.append({"payload": {"richContent": rich}})
     return messages
 
 
-def _google(reply: Reply) -> dict[str, Any]:
-    """Actions on Google rich response: a simple response first, at most two, one card."""
-    said = texts(reply)
-    bubbles = [said[0], " ".join(said[1:])] if len(said) > 2 else said
-    items: list[dict[str, Any]] = [
-        {"simpleResponse": {"textToSpeech": text, "displayText": text}} for text in bubbles if text
-    ]
-    found_cards = cards(reply)
-    pictures = [o for m in media(reply) for o in m.objects]
-    if found_cards:
-        card = found_cards[0]
-        basic: dict[str, Any] = {
-            "title": card.title,
-            "subtitle": card.subtitle,
-            "formattedText": card.body,
-        }
-        if card.image:
-            basic["image"] = {"url": card.image.url, "accessibilityText": card.image.alt}
-        if card.button:
-            basic["buttons"] = [
-                {"title": card.button.title, "openUrlAction": {"url": card.button.url}}
-            ]
-        items.append({"basicCard": basic})
-    elif pictures:
-        # Assistant's mediaResponse plays audio only; product pictures go in a card.
-        first = pictures[0]
-        items.append(
-            {
-                "basicCard": {
-                    "title": first.name,
-                    "formattedText": first.description,
-                    "image": {"url": first.image.url, "accessibilityText": first.image.alt},
-                }
-            }
-        )
-    rich: dict[str, Any] = {"items": items}
-    suggestions = chips(reply)
-    if suggestions:
-        rich["suggestions"] = [{"title": chip[:25]} for chip in suggestions[:8]]
-    return {"google": {"expectUserResponse": True, "richResponse": rich}}
+def is_phone(request: DialogflowEsRequest) -> bool:
+    """The phone gateway: it speaks text and plays audio, nothing else."""
+    payload = request.originalDetectIntentRequest.payload
+    source = (request.originalDetectIntentRequest.source or "").lower()
+    return "telephony" in payload or "telephony" in source
 
 
 def from_reply(reply: Reply, request: DialogflowEsRequest, interest_type: str) -> bytes:
@@ -254,16 +258,91 @@ def from_reply(reply: Reply, request: DialogflowEsRequest, interest_type: str) -
         )
     elif waiting is not None:
         contexts.append({"name": waiting.name, "lifespanCount": 0})  # answered: forget it
+    said = texts(reply)
     response = DialogflowEsResponse(
-        fulfillmentText="\n".join(texts(reply)),
-        fulfillmentMessages=_messages(reply),
+        fulfillmentText="\n".join(said),
+        fulfillmentMessages=fulfillment_messages(reply, request),
         outputContexts=contexts or None,
-        payload=_google(reply) if is_google(request) else None,
+        source="order-status-fulfillment",
     )
     body = response.model_dump_json(exclude_none=True).encode("utf-8")
     if len(body) > MAX_RESPONSE_BYTES:
         # Never over Dialogflow's limit: the words matter more than the pictures.
-        response.fulfillmentMessages = [{"text": {"text": [t]}} for t in texts(reply)]
-        response.payload = None
+        response.fulfillmentMessages = [{"text": {"text": [t]}} for t in said]
         body = response.model_dump_json(exclude_none=True).encode("utf-8")
     return body
+
+
+class DialogflowEs(Platform[DialogflowEsRequest]):
+    name = "dialogflow-es"
+    title = "Dialogflow ES"
+    path = PATH
+    operation_id = "dialogflowEs"
+    summary = "Dialogflow ES (v2) fulfillment webhook."
+    request_model = DialogflowEsRequest
+    response_model = DialogflowEsResponse
+    example = "dialogflow-es"
+    interest_field = "queryResult.intent.displayName"
+
+    def interest_type(self, payload: DialogflowEsRequest, routes: PlatformRoutes) -> str | None:
+        result = payload.queryResult
+        intents = routes.dialogflow_intents
+        for name in (result.intent.displayName if result.intent else None, result.action):
+            if name and name.lower() in intents:
+                return intents[name.lower()]
+        waiting = awaiting(payload)
+        if waiting is not None:
+            # The bot asked for an order number last turn: whatever matched, this is the answer.
+            found = waiting.parameters.get("interestType")
+            if isinstance(found, str) and found in routes.interest_types:
+                return found
+        return None
+
+    def unrouted(self, payload: DialogflowEsRequest, routes: PlatformRoutes) -> Unrouted:
+        # An intent whose webhook call this service cannot answer (a fallback intent with the
+        # webhook on, say) keeps the agent's own responses: a 4xx would be logged as a
+        # webhook error, and a reply of ours would replace them.
+        return Unrouted(200, b"{}")
+
+    def known(self, routes: PlatformRoutes) -> list[str]:
+        return sorted(routes.dialogflow_intents)
+
+    def language_code(self, payload: DialogflowEsRequest) -> str | None:
+        return payload.queryResult.languageCode
+
+    def to_turn(
+        self,
+        payload: DialogflowEsRequest,
+        interest_type: str,
+        language: Language,
+        routes: PlatformRoutes,
+    ) -> Turn:
+        wanted = payload.originalDetectIntentRequest.payload.get("responseType")
+        return to_turn(
+            payload,
+            interest_type,
+            language,
+            routes.order_parameters.get(interest_type, []),
+            response_type(wanted, ResponseType.CARD),
+        )
+
+    def render(
+        self, reply: Reply, payload: DialogflowEsRequest, turn: Turn, routes: PlatformRoutes
+    ) -> bytes:
+        return from_reply(reply, payload, turn.interest_type)
+
+    def build(self, trial: Trial, spec: IntentSpec, interest_type: str) -> dict[str, Any]:
+        return {
+            "responseId": "playground",
+            "session": f"projects/playground/agent/sessions/{trial.user_id}",
+            "queryResult": {
+                "queryText": trial.text,
+                "parameters": {},
+                "intent": {"displayName": spec.platforms.dialogflow_intents[0]},
+                "languageCode": trial.language_code,
+            },
+            "originalDetectIntentRequest": {"payload": custom_payload(trial)},
+        }
+
+
+PLATFORM = DialogflowEs()

@@ -10,8 +10,12 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from fulfillment.domain import Asker
 from fulfillment.i18n.locales import Language
+from fulfillment.intents import IntentSpec
+from fulfillment.platform import Platform, PlatformRoutes, Trial
 from fulfillment.reply import CardMessage, MediaMessage, Message, Reply, TextMessage
 from fulfillment.turn import ResponseType, Turn
+
+PATH = "/api/rest/v1/ecom/integrations/getOrderStatus"
 
 
 def _text_or_number(value: Any) -> Any:
@@ -252,3 +256,52 @@ def from_reply(reply: Reply, response_type: ResponseType) -> bytes:
         }
     }
     return orjson.dumps(body)
+
+
+class Seed(Platform[OrderStatusRequest]):
+    name = "seed"
+    title = "getOrderStatus (seed contract)"
+    path = PATH
+    operation_id = "getOrderStatus"
+    summary = "The status of the asking customer's order, in their language."
+    request_model = OrderStatusRequest
+    response_model = OrderStatusResponse
+    example = "seed"
+    interest_field = "queryInfo.interestType"
+
+    def interest_type(self, payload: OrderStatusRequest, routes: PlatformRoutes) -> str | None:
+        interest_type = payload.queryInfo.interestType
+        return interest_type if interest_type in routes.interest_types else None
+
+    def language_code(self, payload: OrderStatusRequest) -> str | None:
+        return payload.languageCode
+
+    def to_turn(
+        self,
+        payload: OrderStatusRequest,
+        interest_type: str,
+        language: Language,
+        routes: PlatformRoutes,
+    ) -> Turn:
+        return to_turn(payload, language)
+
+    def render(
+        self, reply: Reply, payload: OrderStatusRequest, turn: Turn, routes: PlatformRoutes
+    ) -> bytes:
+        return from_reply(reply, turn.response_type)
+
+    def build(self, trial: Trial, spec: IntentSpec, interest_type: str) -> dict[str, Any]:
+        user: dict[str, Any] = {"uid": trial.user_id}
+        if trial.user_name:
+            user["username"] = trial.user_name
+        if trial.first_name:
+            user["first_name"] = trial.first_name
+        return {
+            "conversationRequest": {"channel": trial.channel, "userInfo": user},
+            "queryInfo": {"interestType": interest_type, "queryText": trial.text},
+            "languageCode": trial.language_code,
+            "responseType": trial.response_type,
+        }
+
+
+PLATFORM = Seed()

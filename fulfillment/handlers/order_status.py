@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 
-from fulfillment.domain import Order, OrderStatus, normalize_order_number
+from fulfillment.domain import Order, OrderStatus, is_order_number, normalize_order_number
 from fulfillment.handlers.context import HandlerContext
 from fulfillment.phrasing import Phrasebook
 from fulfillment.reply import (
@@ -148,7 +148,8 @@ def order_summary(order: Order, book: Phrasebook) -> str:
 
 def requested_numbers(turn: Turn, context: HandlerContext) -> list[str]:
     """The order numbers the customer asks about: a valid entity wins, else the text's."""
-    given = [normalize_order_number(raw) for raw in turn.order_ids if raw.strip()]
+    normalized = (normalize_order_number(raw) for raw in turn.order_ids if raw.strip())
+    given = [number for number in normalized if is_order_number(number)]
     extractor = context.extractor
     if extractor is None:
         return given
@@ -231,4 +232,8 @@ async def handle(turn: Turn, context: HandlerContext) -> Reply:
     reply.outcome = next(
         o for o in ("answered", "refused", "backend_down", "not_found") if o in outcomes
     )
+    if reply.outcome == "not_found":
+        # "Check the number and send it again": the platform waits for the next number
+        # (Dialogflow's context, CX's form, Rasa's slot cleared).
+        reply.awaits_order_number = True
     return reply

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from babel import Locale, UnknownLocaleError
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -20,11 +20,12 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message
 
+from fulfillment.adapters import PLATFORMS
 from fulfillment.body import parse_model, read_body
 from fulfillment.errors import InvalidRequest, NotFound
 from fulfillment.i18n.locales import bcp47, spoken_language
 from fulfillment.phrasetests import run_phrase
-from fulfillment.playground.builders import PLATFORMS, Trial
+from fulfillment.platform import Trial
 from fulfillment.playground.views import every_reply, extraction_data, message_data
 from fulfillment.reply import Reply
 from fulfillment.services import Services
@@ -35,6 +36,12 @@ from fulfillment.webhooks import services_of
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 CUSTOMERS_SHOWN = 50
+
+
+def _platform(name: str) -> str:
+    if name not in PLATFORMS:
+        raise ValueError(f"not one of {', '.join(PLATFORMS)}")
+    return name
 
 
 class _Strict(BaseModel):
@@ -52,7 +59,9 @@ class TryRequest(_Strict):
     text: str = Field(min_length=1, max_length=2000)
     locale: str = Field(min_length=2, max_length=35)
     responseType: Literal["text", "card", "media"] = "card"
-    platform: Literal["seed", "dialogflow-es", "dialogflow-cx", "rasa"] = "seed"
+    platform: Annotated[
+        str, AfterValidator(_platform), WithJsonSchema({"enum": list(PLATFORMS)})
+    ] = "seed"
     customer: Customer
     interestType: str = "order-status"
 
@@ -125,7 +134,7 @@ async def options(request: Request) -> Response:
                 for locale in sorted(services.resolver.available)
             ],
             "defaultLocale": services.resolver.default,
-            "platforms": [{"id": key, "name": p.name} for key, p in PLATFORMS.items()],
+            "platforms": [{"id": key, "name": p.title} for key, p in PLATFORMS.items()],
             "responseTypes": [t.value for t in ResponseType],
             "customers": customers,
         }
@@ -211,7 +220,7 @@ async def try_phrase(request: Request) -> Response:
         sent = platform.build(trial, spec, asked.interestType)
     except IndexError:
         raise InvalidRequest(
-            f"intents/{asked.interestType}.yaml names no {platform.name} route for this intent.",
+            f"intents/{asked.interestType}.yaml names no {platform.title} route for this intent.",
             {"field": "platform"},
         ) from None
     status, raw, reply = await _call_webhook(

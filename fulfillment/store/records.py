@@ -10,10 +10,16 @@ from typing import Annotated
 from babel.numbers import get_currency_name
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
-from fulfillment.domain import Item, Order, OrderStatus, Shipment, normalize_order_number
+from fulfillment.domain import (
+    Item,
+    Order,
+    OrderStatus,
+    Shipment,
+    is_order_number,
+    normalize_order_number,
+)
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_ORDER_NUMBER = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,39}$")
 
 
 def _email(value: str) -> str:
@@ -25,7 +31,7 @@ def _email(value: str) -> str:
 
 def _order_number(value: str) -> str:
     value = normalize_order_number(value)
-    if not _ORDER_NUMBER.match(value):
+    if not is_order_number(value):
         raise ValueError("order numbers are 1-40 letters, digits or hyphens")
     return value
 

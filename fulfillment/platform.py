@@ -1,0 +1,148 @@
+"""The one interface every platform implements.
+
+A platform is one module in `fulfillment/adapters/` exposing one `Platform` object: what its
+requests look like, where it says which intent is meant, how a request becomes a `Turn` and
+how a `Reply` goes back. The endpoint (webhooks.py), the OpenAPI document, the playground and
+the benchmark read the registry (`fulfillment.adapters.PLATFORMS`) and nothing else.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel
+
+from fulfillment.errors import UnknownInterestType
+from fulfillment.intents import IntentSpec
+from fulfillment.turn import ResponseType, Turn
+
+if TYPE_CHECKING:
+    from fulfillment.i18n.locales import Language
+    from fulfillment.reply import Reply
+
+Payload = TypeVar("Payload", bound=BaseModel)
+
+
+@dataclass(frozen=True, slots=True)
+class Trial:
+    """One try in the playground: what was typed, in which language, by whom, answered how."""
+
+    text: str
+    language_code: str  # BCP 47, as platforms send it
+    response_type: str
+    channel: str
+    user_id: str
+    user_name: str | None
+    first_name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Unrouted:
+    """What to answer when a request names no intent this service answers.
+
+    A 4xx makes a platform log a webhook error and drop the agent's own response; some
+    platforms have a better answer (an empty reply, rasa-sdk's 404)."""
+
+    status: int
+    body: bytes
+
+
+@dataclass(frozen=True)
+class PlatformRoutes:
+    """Which interestType each platform's intent, tag or action name reaches."""
+
+    dialogflow_intents: dict[str, str]  # lower-cased display name or action -> interest type
+    cx_tags: dict[str, str]
+    rasa_actions: dict[str, str]
+    order_parameters: dict[str, list[str]]  # interest type -> parameter names
+
+    @property
+    def interest_types(self) -> frozenset[str]:
+        return frozenset(self.order_parameters)
+
+    @classmethod
+    def from_intents(cls, intents: dict[str, IntentSpec]) -> PlatformRoutes:
+        return cls(
+            dialogflow_intents={
+                name.lower(): it
+                for it, s in intents.items()
+                for name in s.platforms.dialogflow_intents
+            },
+            cx_tags={tag: it for it, s in intents.items() for tag in s.platforms.cx_tags},
+            rasa_actions={a: it for it, s in intents.items() for a in s.platforms.rasa_actions},
+            order_parameters={it: s.platforms.order_parameters for it, s in intents.items()},
+        )
+
+
+def response_type(value: Any, default: ResponseType) -> ResponseType:
+    """A platform payload may ask for a response type; anything else gets the default."""
+    try:
+        return ResponseType(str(value).lower()) if value else default
+    except ValueError:
+        return default
+
+
+def custom_payload(trial: Trial) -> dict[str, Any]:
+    """Who is asking, as a custom front end puts it in a Dialogflow payload."""
+    payload: dict[str, Any] = {
+        "channel": trial.channel,
+        "userId": trial.user_id,
+        "responseType": trial.response_type,
+    }
+    if trial.user_name:
+        payload["username"] = trial.user_name
+    if trial.first_name:
+        payload["first_name"] = trial.first_name
+    return payload
+
+
+class Platform(ABC, Generic[Payload]):
+    name: ClassVar[str]  # label in logs and metrics, key in the playground: "dialogflow-es"
+    title: ClassVar[str]  # for people: "Dialogflow ES"
+    path: ClassVar[str]
+    operation_id: ClassVar[str]
+    summary: ClassVar[str]
+    request_model: ClassVar[type[BaseModel]]
+    response_model: ClassVar[type[BaseModel]]
+    example: ClassVar[str]  # examples/<example>-request.json and -response.json
+    interest_field: ClassVar[str]  # where the payload names the intent, for error details
+    query_token: ClassVar[bool] = False  # Rasa sends its token as ?token=
+    # Further answers the endpoint documents (OpenAPI), and the models they use.
+    extra_responses: ClassVar[dict[str, tuple[str, type[BaseModel]]]] = {}
+
+    @abstractmethod
+    def interest_type(self, payload: Payload, routes: PlatformRoutes) -> str | None:
+        """Which interestType the request is for; None when it names none we answer."""
+
+    def unrouted(self, payload: Payload, routes: PlatformRoutes) -> Unrouted:
+        """The answer to a request for an intent no handler answers (default: a 422)."""
+        raise UnknownInterestType(
+            "This request names no intent this service answers.",
+            {"field": self.interest_field, "known": self.known(routes)},
+        )
+
+    def known(self, routes: PlatformRoutes) -> list[str]:
+        """The intent, tag or action names this platform's requests may carry."""
+        return sorted(routes.interest_types)
+
+    @abstractmethod
+    def language_code(self, payload: Payload) -> str | None:
+        """The languageCode as the platform sent it."""
+
+    @abstractmethod
+    def to_turn(
+        self, payload: Payload, interest_type: str, language: Language, routes: PlatformRoutes
+    ) -> Turn: ...
+
+    @abstractmethod
+    def render(self, reply: Reply, payload: Payload, turn: Turn, routes: PlatformRoutes) -> bytes:
+        """The response body, encoded."""
+
+    @abstractmethod
+    def build(self, trial: Trial, spec: IntentSpec, interest_type: str) -> dict[str, Any]:
+        """The request this platform would send for a phrase typed in the playground.
+
+        Only the free text carries the order number (no entity, slot or parameter), so what
+        the playground shows is what the service finds on its own."""
