@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute, Route
 
 from fulfillment import webhooks
 from fulfillment.adapters import PLATFORMS
+from fulfillment.content import ContentWatcher
 from fulfillment.domain import Asker
 from fulfillment.errors import EXCEPTION_HANDLERS, NotReady
 from fulfillment.limits import HeaderLimits
@@ -130,9 +131,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
             except BackendUnavailable:  # a store down at start-up: only the key hint
                 found = None
             _announce_key(services.generated_key, with_example=found is not None)
+        # Designers' and translators' edits served without a restart (settings.reload_content).
+        watcher = ContentWatcher(services) if settings.reload_content_enabled else None
+        if watcher is not None:
+            await watcher.start()
         try:
             yield
         finally:
+            if watcher is not None:
+                await watcher.stop()
             await services.store.close()
 
     routes: list[BaseRoute] = [

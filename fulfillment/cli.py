@@ -67,7 +67,14 @@ def server_options() -> dict[str, Any]:
     default=1,
     help="Worker processes  [default: $WEB_CONCURRENCY, else 1]",
 )
-def serve(host: str, port: int | None, workers: int) -> None:
+@click.option(
+    "--reload-content/--no-reload-content",
+    default=None,
+    help="Serve edits to intents/ and locales/ without a restart; a broken file never "
+    "replaces what is served  [default: $FULFILLMENT_RELOAD_CONTENT, else on only with the "
+    "embedded demo store]",
+)
+def serve(host: str, port: int | None, workers: int, reload_content: bool | None) -> None:
     """Run the webhook server (also what the Procfile runs)."""
     import logging.config
 
@@ -80,6 +87,9 @@ def serve(host: str, port: int | None, workers: int) -> None:
     logging.config.dictConfig(options["log_config"])
     if port is None:
         port = int(os.environ.get("PORT") or 8000)
+    if reload_content is not None:
+        # The app (in each worker) reads its Settings from the environment.
+        os.environ["FULFILLMENT_RELOAD_CONTENT"] = "true" if reload_content else "false"
     try:
         # A mistake in intents/ or locales/ is told plainly, not as a server traceback.
         load_configuration(Settings())
@@ -155,15 +165,22 @@ def _load_intents(settings: Settings) -> dict[str, IntentSpec]:
 
 
 @main.command()
-@click.option("--lang", default=None, help="Only phrases in this language (e.g. de).")
-def phrases(lang: str | None) -> None:
-    """Run the test phrases of intents/*.yaml; exit 1 if any fails."""
+@click.option("--lang", default=None, help="Only phrases and conversations in this language.")
+@click.option(
+    "--conversations/--no-conversations",
+    default=True,
+    show_default=True,
+    help="Also run the conversations, through the service on a throw-away demo store.",
+)
+def phrases(lang: str | None, conversations: bool) -> None:
+    """Run the test phrases and conversations of intents/*.yaml; exit 1 if any fails."""
     from fulfillment.extraction.extractor import Extractor
     from fulfillment.phrasetests import language_of, run_phrase, tally_by_language
 
     settings = Settings()
     results = []
-    for interest_type, spec in _load_intents(settings).items():
+    intents = _load_intents(settings)
+    for interest_type, spec in intents.items():
         if spec.extraction is None:
             continue
         extractor = Extractor(
@@ -190,7 +207,42 @@ def phrases(lang: str | None) -> None:
             click.echo(f"  {mark}  {result.test.text[:60]:<60}  {detail}")
     failed = sum(t.failed for t in tallies.values())
     click.echo(f"{len(results)} phrases, {len(results) - failed} passed, {failed} failed")
+    if conversations:
+        failed += _conversations(settings, intents, lang)
     sys.exit(1 if failed else 0)
+
+
+def _conversations(settings: Settings, intents: dict[str, IntentSpec], lang: str | None) -> int:
+    """Run the conversations, print each run and why a turn failed; the number that failed."""
+    import asyncio
+
+    from fulfillment.phrasetests import conversations_of, run_in_process, shown_text
+
+    if not conversations_of(intents, lang):
+        return 0
+    try:
+        runs = asyncio.run(run_in_process(settings, lang))
+    except ConfigurationError as exc:
+        raise click.ClickException(str(exc)) from None
+    failed = sum(1 for run in runs if not run.passed)
+    click.echo(f"conversations: {len(runs)} runs, {len(runs) - failed} passed, {failed} failed")
+    for run in runs:
+        mark = "PASS" if run.passed else "FAIL"
+        click.echo(f"  {mark}  {run.conversation.name} ({run.platform}, {run.surface})")
+        for index, turn in enumerate(run.turns, 1):
+            if turn.passed:
+                continue
+            click.echo(f"        turn {index}, {turn.turn.action} {turn.turn.words!r}:")
+            if turn.problem:
+                click.echo(f"          {turn.problem}")
+            for missing in turn.missing:
+                click.echo(f"          expected {missing!r}, not in the reply")
+            for unexpected in turn.unexpected:
+                click.echo(f"          {unexpected!r} is in the reply, and must not be")
+            if turn.missing or turn.unexpected:
+                shown = shown_text(turn.preview).replace("\n", " | ") or "nothing"
+                click.echo(f"          the reply: {shown[:300]}")
+    return failed
 
 
 def _marked(text: str, candidates: list[Candidate]) -> str:
@@ -307,21 +359,50 @@ def try_phrase(
 
 @main.group()
 def db() -> None:
-    """The PostgreSQL schema (FULFILLMENT_DATABASE_URL)."""
+    """The order store's schema: PostgreSQL (FULFILLMENT_DATABASE_URL), else the embedded
+    SQLite file."""
 
 
 @db.command("upgrade")
 def db_upgrade() -> None:
-    """Create the tables, or bring them up to date; safe to run again and from several hosts."""
+    """Create the tables, or bring them and their data up to date; safe to run again (and,
+    on PostgreSQL, from several hosts)."""
     import asyncio
-
-    from fulfillment.store.postgres import upgrade
 
     settings = Settings()
     if settings.database_url is None:
-        raise click.ClickException("set FULFILLMENT_DATABASE_URL to a postgresql:// URL first")
-    try:
-        applied = asyncio.run(upgrade(settings.database_url.get_secret_value()))
-    except Exception as exc:  # the driver's own words, minus nothing: it names no password
-        raise click.ClickException(f"cannot upgrade the database: {exc}") from None
-    click.echo(f"Applied migration(s) {applied}." if applied else "The schema is up to date.")
+        import sqlite3
+
+        from fulfillment.store.sqlite import SQLiteOrderStore
+
+        try:
+            # Opening the store applies what it lacks; report what that was.
+            before = _sqlite_version(settings.sqlite_path)
+            store = SQLiteOrderStore(settings.sqlite_path)
+            after = _sqlite_version(settings.sqlite_path)
+            asyncio.run(store.close())
+        except sqlite3.Error as exc:
+            raise click.ClickException(f"cannot upgrade {settings.sqlite_path}: {exc}") from None
+        applied = list(range(before + 1, after + 1))
+        target = str(settings.sqlite_path)
+    else:
+        from fulfillment.store.postgres import upgrade
+
+        try:
+            applied = asyncio.run(upgrade(settings.database_url.get_secret_value()))
+        except Exception as exc:  # the driver's own words, minus nothing: it names no password
+            raise click.ClickException(f"cannot upgrade the database: {exc}") from None
+        target = "PostgreSQL"
+    click.echo(
+        f"{target}: applied migration(s) {applied}." if applied else f"{target} is up to date."
+    )
+
+
+def _sqlite_version(path: Path) -> int:
+    import sqlite3
+
+    if not path.exists():
+        return 0
+    with sqlite3.connect(path) as conn:
+        (version,) = conn.execute("PRAGMA user_version").fetchone()
+    return int(version)

@@ -24,6 +24,8 @@ class OrderStatus(StrEnum):
     CANCELLED = "cancelled"
     RETURNED = "returned"
     REFUNDED = "refunded"
+    PARTLY_SHIPPED = "partly_shipped"  # some parcels sent, some not yet
+    PARTLY_DELIVERED = "partly_delivered"  # some parcels delivered, some still coming
 
     @property
     def is_open(self) -> bool:
@@ -39,7 +41,13 @@ OPEN_STATUSES = frozenset(
         OrderStatus.SHIPPED,
         OrderStatus.OUT_FOR_DELIVERY,
         OrderStatus.DELAYED,
+        OrderStatus.PARTLY_SHIPPED,
+        OrderStatus.PARTLY_DELIVERED,
     }
+)
+# Statuses that end an order's story: parcels do not change them.
+FINAL_STATUSES = frozenset(
+    {OrderStatus.CANCELLED, OrderStatus.RETURNED, OrderStatus.REFUNDED, OrderStatus.ON_HOLD}
 )
 
 
@@ -66,13 +74,52 @@ class Item:
     image_url: str | None = None
 
 
+class ShipmentStatus(StrEnum):
+    """Where one parcel is, in the words carriers' tracking events come to."""
+
+    LABEL_CREATED = "label_created"
+    IN_TRANSIT = "in_transit"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    DELIVERED = "delivered"
+    DELIVERY_FAILED = "delivery_failed"  # a delivery attempt failed
+    EXCEPTION = "exception"  # held, damaged, lost, customs: something is wrong
+    RETURNED = "returned"  # returned to sender
+
+    @property
+    def is_trouble(self) -> bool:
+        return self in (
+            ShipmentStatus.DELIVERY_FAILED,
+            ShipmentStatus.EXCEPTION,
+            ShipmentStatus.RETURNED,
+        )
+
+
+TROUBLE = frozenset(
+    {ShipmentStatus.DELIVERY_FAILED, ShipmentStatus.EXCEPTION, ShipmentStatus.RETURNED}
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Shipment:
+    """One parcel of an order: its carrier and tracking, where it is, and what is in it."""
+
     carrier: str | None = None
     tracking_number: str | None = None
     tracking_url: str | None = None
     expected_date: dt.date | None = None
     delivered_date: dt.date | None = None
+    # None where the shop does not say: read from the dates (delivered_date means delivered).
+    status: ShipmentStatus | None = None
+    items: tuple[Item, ...] = ()
+    # When tracking last changed (the carrier's latest event), if the shop knows.
+    updated_at: dt.datetime | None = None
+
+    @property
+    def state(self) -> ShipmentStatus:
+        """The status given, else what the dates say."""
+        if self.status is not None:
+            return self.status
+        return ShipmentStatus.DELIVERED if self.delivered_date else ShipmentStatus.IN_TRANSIT
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,12 +129,37 @@ class Order:
     placed_date: dt.date
     currency: str = "USD"
     total: Decimal | None = None
-    shipment: Shipment | None = None
+    # Zero or more parcels, in the order the shop sent them.
+    shipments: tuple[Shipment, ...] = ()
     items: tuple[Item, ...] = field(default_factory=tuple)
+
+    @property
+    def shipment(self) -> Shipment | None:
+        """The first parcel: an order of one parcel is told as before."""
+        return self.shipments[0] if self.shipments else None
 
     @property
     def item_count(self) -> int:
         return sum(item.quantity for item in self.items)
+
+
+def derived_status(shipments: tuple[Shipment, ...], given: OrderStatus) -> OrderStatus:
+    """The order's status from its parcels when they say more than the status given: some
+    delivered and some not is partly delivered; some sent and some not yet, partly shipped.
+
+    A given status that ends the story (cancelled, returned, refunded, on hold) stands."""
+    if not shipments or given in FINAL_STATUSES:
+        return given
+    states = [s.state for s in shipments]
+    delivered = sum(1 for state in states if state is ShipmentStatus.DELIVERED)
+    waiting = sum(1 for state in states if state is ShipmentStatus.LABEL_CREATED)
+    if delivered == len(states):
+        return OrderStatus.DELIVERED
+    if delivered:
+        return OrderStatus.PARTLY_DELIVERED
+    if waiting and waiting < len(states):
+        return OrderStatus.PARTLY_SHIPPED
+    return given
 
 
 # Every order number a store keeps has this form (after normalisation); anything else a

@@ -48,10 +48,25 @@ class MemoryMissLog:
         return sum(1 for at in self._misses.get(asker, ()) if at > since)
 
 
+def _hashed(kind: str, value: str) -> str:
+    # The log holds no user id, e-mail address, session or order number: hashes only.
+    return hashlib.sha256(f"{kind}|{value}".encode()).hexdigest()
+
+
 def asker_key(asker: Asker) -> str:
-    """Who is guessing, as a hash: the log holds no user id or e-mail address."""
-    identity = f"{(asker.channel or '').upper()}|{asker.email or asker.uid}"
-    return hashlib.sha256(identity.encode("utf-8")).hexdigest()
+    """Who is guessing, as a hash."""
+    return _hashed("asker", f"{(asker.channel or '').upper()}|{asker.email or asker.uid}")
+
+
+def guess_keys(asker: Asker, number: str | None, session: str | None) -> list[str]:
+    """What a miss is counted against: the asker, the order number tried (so one number
+    guessed under many identities is slowed and refused too) and the platform session."""
+    keys = [asker_key(asker)]
+    if number:
+        keys.append(_hashed("order", number))
+    if session:
+        keys.append(_hashed("session", session))
+    return keys
 
 
 class LookupGuard:
@@ -65,9 +80,11 @@ class LookupGuard:
         self.remote = log.remote
         self.failures = log.failures
 
-    async def admit(self, asker: Asker, deadline: float) -> bool:
-        """False when the asker is refused; otherwise waits a little once they are suspect."""
-        misses = await self.log.count_misses(asker_key(asker), self.window_seconds)
+    async def admit(self, keys: list[str], deadline: float) -> bool:
+        """False when any key is refused; otherwise waits a little once one is suspect."""
+        misses = 0
+        for key in keys:
+            misses = max(misses, await self.log.count_misses(key, self.window_seconds))
         if misses >= self.refuse_after:
             return False
         if misses >= self.slow_after:
@@ -76,5 +93,6 @@ class LookupGuard:
             await asyncio.sleep(max(min(delay, deadline - time.monotonic() - 0.5), 0))
         return True
 
-    async def missed(self, asker: Asker) -> None:
-        await self.log.record_miss(asker_key(asker))
+    async def missed(self, keys: list[str]) -> None:
+        for key in keys:
+            await self.log.record_miss(key)

@@ -173,6 +173,13 @@ class Metrics:
             ["outcome"],
             registry=self.registry,
         )
+        self.handovers = Counter(
+            "fulfillment_handovers",
+            "Replies that offered a person, by reason (exception, delivery_failed, returned, "
+            "late, stale).",
+            ["reason"],
+            registry=self.registry,
+        )
         self.backend_errors = Counter(
             "fulfillment_backend_errors",
             "Order backend failures, by kind (timeout, error, circuit_open).",
@@ -188,6 +195,21 @@ class Metrics:
         self.refused = Counter(
             "fulfillment_lookups_refused",
             "Lookups refused to customers who asked for too many unknown orders.",
+            registry=self.registry,
+        )
+        # Translation lag (TRANSLATING.md): entries answered with the previous translation of
+        # an English text that changed, and replies answered whole in a fallback language
+        # because a piece had no translation. Set by phrasing.Phrasebook.whole.
+        self.stale_translations = Gauge(
+            "fulfillment_stale_translations",
+            "Catalog entries served with their previous translation, by intent and locale.",
+            ["interest_type", "locale"],
+            registry=self.registry,
+        )
+        self.fallback_replies = Counter(
+            "fulfillment_fallback_replies",
+            "Replies answered whole in the fallback locale, by locale asked and answering.",
+            ["locale", "fallback"],
             registry=self.registry,
         )
 

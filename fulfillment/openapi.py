@@ -19,7 +19,7 @@ from fulfillment import __version__
 from fulfillment.adapters import PLATFORMS
 from fulfillment.errors import ErrorEnvelope
 from fulfillment.platform import Platform
-from fulfillment.playground.routes import TryRequest
+from fulfillment.playground.routes import SURFACE_IDS, TryRequest, TurnRequest
 from fulfillment.turn import ResponseType
 
 _REF = "#/components/schemas/{model}"
@@ -196,6 +196,9 @@ _STRING = {"type": "string"}
 _STRINGS = _array(_STRING)
 _COUNT = {"type": "integer", "minimum": 0}
 _IMAGE = _object({"url": _STRING, "alt": _STRING})
+# A button or chip on a surface: `send` is what a tap sends as the customer's next message.
+_BUTTON = _object({"title": _STRING, "send": _nullable(_STRING), "url": _nullable(_STRING)})
+_TIME = {"type": "string", "format": "date-time"}
 
 # The small JSON answers, by component name.
 _SCHEMAS: dict[str, dict[str, Any]] = {
@@ -244,6 +247,72 @@ _SCHEMAS: dict[str, dict[str, Any]] = {
             _object({"kind": {"const": "suggestions"}, "chips": _STRINGS}),
         ]
     },
+    # What a surface shows or says (fulfillment/adapters/common.py), item by item.
+    "PlaygroundPreviewItem": {
+        "oneOf": [
+            _object({"kind": {"enum": ["text", "speech", "note"]}, "text": _STRING}),
+            _object({"kind": {"const": "image"}, "url": _STRING, "alt": _STRING}),
+            _object(
+                {
+                    "kind": {"const": "card"},
+                    "title": _STRING,
+                    "subtitle": _STRING,
+                    "text": _STRING,
+                    "image": _nullable(_IMAGE),
+                    "buttons": _array(_BUTTON),
+                }
+            ),
+            _object(
+                {
+                    "kind": {"const": "buttons"},
+                    "text": _STRING,
+                    "layout": {
+                        "enum": ["chips", "keyboard", "inline", "quick_replies", "template", "list"]
+                    },
+                    "buttons": _array(_BUTTON),
+                }
+            ),
+        ]
+    },
+    "PlaygroundConversations": _object(
+        {
+            "total": _COUNT,
+            "passed": _COUNT,
+            "failed": _COUNT,
+            "rows": _array(
+                _object(
+                    {
+                        "interestType": _STRING,
+                        "name": _STRING,
+                        "note": _nullable(_STRING),
+                        "platform": {"enum": _PLATFORMS},
+                        "surface": {"enum": SURFACE_IDS},
+                        "customer": _object({"channel": _STRING, "uid": _STRING}),
+                        "lang": _STRING,
+                        "passed": {"type": "boolean"},
+                        "turns": _array(
+                            _object(
+                                {
+                                    "action": {"enum": ["say", "click"]},
+                                    "words": _STRING,
+                                    "expect": _STRINGS,
+                                    "expectNot": _STRINGS,
+                                    "ran": {"type": "boolean"},
+                                    "sent": _nullable(_STRING),
+                                    "status": _nullable({"type": "integer"}),
+                                    "missing": _STRINGS,
+                                    "unexpected": _STRINGS,
+                                    "problem": _nullable(_STRING),
+                                    "passed": {"type": "boolean"},
+                                    "preview": _array(_ref("PlaygroundPreviewItem")),
+                                }
+                            )
+                        ),
+                    }
+                )
+            ),
+        }
+    ),
     "PlaygroundExtraction": _object(
         {
             "text": _STRING,
@@ -268,7 +337,25 @@ _SCHEMAS: dict[str, dict[str, Any]] = {
         {
             "locales": _array(_object({"code": _STRING, "tag": _STRING, "name": _STRING})),
             "defaultLocale": _STRING,
-            "platforms": _array(_object({"id": {"enum": _PLATFORMS}, "name": _STRING})),
+            "platforms": _array(
+                _object(
+                    {
+                        "id": {"enum": _PLATFORMS},
+                        "name": _STRING,
+                        "surfaces": _array(
+                            _object(
+                                {
+                                    "id": {"enum": SURFACE_IDS},
+                                    "label": _STRING,
+                                    "channel": _nullable(_STRING),
+                                    "voice": {"type": "boolean"},
+                                    "note": _nullable(_STRING),
+                                }
+                            )
+                        ),
+                    }
+                )
+            ),
             "responseTypes": _array({"enum": _RESPONSE_TYPES}),
             "customers": _array(
                 _object(
@@ -288,11 +375,17 @@ _SCHEMAS: dict[str, dict[str, Any]] = {
         {
             "locale": _STRING,
             "platform": {"enum": _PLATFORMS},
+            "surface": {"enum": SURFACE_IDS},
             "path": {"enum": [p.path for p in PLATFORMS.values()]},
             "status": {"type": "integer", "minimum": 100, "maximum": 599},
             "request": {"type": "object", "description": "What the platform would send."},
             "response": {"description": "What the webhook answered (JSON, or its text)."},
             "extraction": _nullable(_ref("PlaygroundExtraction")),
+            "preview": _array(_ref("PlaygroundPreviewItem")),
+            "state": {
+                "type": "object",
+                "description": "The platform's memory after this turn, for the next turn.",
+            },
             "reply": _nullable(
                 _object(
                     {
@@ -334,6 +427,44 @@ _SCHEMAS: dict[str, dict[str, Any]] = {
                         "expected": _STRINGS,
                         "found": _STRINGS,
                         "passed": {"type": "boolean"},
+                    }
+                )
+            ),
+        }
+    ),
+    "PlaygroundContent": _object(
+        {
+            "loadedAt": _TIME,
+            "reload": {"type": "boolean", "description": "Are edits served without a restart."},
+            "reloads": _COUNT,
+            "lastError": _nullable(
+                _object(
+                    {
+                        "message": {"type": "string", "minLength": 1},
+                        "file": _nullable(_STRING),
+                        "line": _nullable({"type": "integer", "minimum": 1}),
+                        "at": _TIME,
+                    }
+                )
+            ),
+            "interestTypes": _STRINGS,
+            "locales": _array(
+                _object(
+                    {
+                        "code": _STRING,
+                        "tag": _STRING,
+                        "name": _STRING,
+                        "state": {
+                            "enum": ["served", "kept", "not_served"],
+                            "description": "kept: the file is broken now; its last good "
+                            "version is served.",
+                        },
+                        "served": {"type": "boolean"},
+                        "file": _nullable(_STRING),
+                        "reason": _nullable(_STRING),
+                        "line": _nullable({"type": "integer", "minimum": 0}),
+                        "loadedAt": _nullable(_TIME),
+                        "staleEntries": _STRINGS,
                     }
                 )
             ),
@@ -382,12 +513,39 @@ def _playground_paths() -> dict[str, Any]:
                 **_BODY_ERRORS,
                 **not_found,
                 "422": _error(
-                    "The body does not match the schema, or names a locale, interest type "
-                    "or platform route that is not served (details say which).",
+                    "The body does not match the schema, or names a locale, interest type, "
+                    "surface or platform route that is not served (details say which).",
                     "invalid_request",
                 ),
             },
             requestBody={"required": True, "content": _json(_ref(TryRequest))},
+        ),
+        "/playground/api/turn": _operation(
+            "post",
+            "playgroundTurn",
+            "One turn of a conversation: a try that carries the platform's memory (state) "
+            "from the turn before and gives it back for the next.",
+            _SECURED,
+            {
+                "200": {
+                    "description": "The try's answer; `state` goes into the next turn.",
+                    "content": _json(_ref("PlaygroundTry")),
+                },
+                **_BODY_ERRORS,
+                **not_found,
+                "422": _error(
+                    "The body does not match the schema, or names a locale, interest type, "
+                    "surface or platform route that is not served (details say which).",
+                    "invalid_request",
+                ),
+            },
+            requestBody={"required": True, "content": _json(_ref(TurnRequest))},
+        ),
+        "/playground/api/conversations": _get(
+            "playgroundConversations",
+            "Runs the conversations of intents/*.yaml through the webhooks, turn by turn.",
+            _ref("PlaygroundConversations"),
+            errors=not_found,
         ),
         "/playground/api/replies": _get(
             "playgroundReplies",
@@ -416,6 +574,13 @@ def _playground_paths() -> dict[str, Any]:
             _ref("PlaygroundPhraseTests"),
             errors=not_found,
         ),
+        "/playground/api/content": _get(
+            "playgroundContent",
+            "What intents/ and locales/ are served as: since when, whether edits are reloaded, "
+            "the last reload's problem, and each locale's catalog.",
+            _ref("PlaygroundContent"),
+            errors=not_found,
+        ),
     }
 
 
@@ -430,7 +595,8 @@ def _with_request_id(paths: dict[str, Any]) -> dict[str, Any]:
 
 def openapi_document() -> dict[str, Any]:
     platforms = list(PLATFORMS.values())
-    models: list[type[BaseModel]] = [p.request_model for p in platforms] + [TryRequest]
+    models: list[type[BaseModel]] = [p.request_model for p in platforms]
+    models += [TryRequest, TurnRequest]
     outputs: list[type[BaseModel]] = [p.response_model for p in platforms]
     outputs += [model for p in platforms for _, model in p.extra_responses.values()]
     outputs.append(ErrorEnvelope)

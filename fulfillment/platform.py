@@ -9,7 +9,8 @@ the benchmark read the registry (`fulfillment.adapters.PLATFORMS`) and nothing e
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel
@@ -27,7 +28,11 @@ Payload = TypeVar("Payload", bound=BaseModel)
 
 @dataclass(frozen=True, slots=True)
 class Trial:
-    """One try in the playground: what was typed, in which language, by whom, answered how."""
+    """One try in the playground: what was typed, in which language, by whom, answered how.
+
+    `surface` is where the customer types (an id of the platform's `surfaces`; empty: the
+    first); `state` is the platform's own memory as the previous turn left it (`next_state`),
+    empty at the start of a conversation."""
 
     text: str
     language_code: str  # BCP 47, as platforms send it
@@ -36,6 +41,27 @@ class Trial:
     user_id: str
     user_name: str | None
     first_name: str | None
+    surface: str = ""
+    state: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Surface:
+    """Where a platform's customer talks: an integration (Dialogflow) or a channel (Rasa).
+
+    It decides what the platform sends (who is asking, in which shape) and how the reply is
+    shown. `channel` is the store channel the surface vouches for (None: the customer's own,
+    as a custom front end passes it); `note` says what a designer should know about it."""
+
+    id: str
+    label: str
+    channel: str | None = None
+    voice: bool = False
+    note: str | None = None
+
+
+# A platform without integrations of its own: one surface, the platform itself.
+DEFAULT_SURFACES = (Surface("default", "Any client"),)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +168,38 @@ class Platform(ABC, Generic[Payload]):
 
     @abstractmethod
     def build(self, trial: Trial, spec: IntentSpec, interest_type: str) -> dict[str, Any]:
-        """The request this platform would send for a phrase typed in the playground.
+        """The request this platform would send for a phrase typed in the playground, from
+        the trial's surface, carrying the trial's state (the platform's memory).
 
         Only the free text carries the order number (no entity, slot or parameter), so what
         the playground shows is what the service finds on its own."""
+
+    # ------------------------------------------------------------------ the playground
+
+    # Where customers talk to this platform; the first is the default.
+    surfaces: ClassVar[tuple[Surface, ...]] = DEFAULT_SURFACES
+
+    def surface(self, surface_id: str | None) -> Surface:
+        """The surface of that id; the default for none. KeyError for an unknown one."""
+        if not surface_id:
+            return self.surfaces[0]
+        for surface in self.surfaces:
+            if surface.id == surface_id:
+                return surface
+        raise KeyError(surface_id)
+
+    def surface_for(self, channel: str | None) -> Surface:
+        """The surface that vouches for a store channel (TELEGRAM: Telegram), else the default."""
+        wanted = (channel or "").upper()
+        return next((s for s in self.surfaces if s.channel == wanted), self.surfaces[0])
+
+    @abstractmethod
+    def preview(self, response_body: Any, surface: str) -> list[dict[str, Any]]:
+        """What the surface shows or says for this response body (the webhook's JSON), by the
+        surface's own rendering rules: items of kind text, speech, image, card, buttons or
+        note (see fulfillment/adapters/common.py). Never raises on an odd body."""
+
+    def next_state(self, request: Mapping[str, Any], response: Any) -> dict[str, Any]:
+        """The platform's memory after this turn, as the next request will carry it: what
+        `build` reads from `Trial.state`. Default: nothing is remembered."""
+        return {}

@@ -68,6 +68,15 @@ class SuggestionsMessage:
 Message = TextMessage | CardMessage | MediaMessage | SuggestionsMessage
 
 
+@dataclass(frozen=True, slots=True)
+class Handover:
+    """The reply offers a person: why (exception, delivery_failed, returned, late, stale)
+    and about which order. Each platform passes it on its own way."""
+
+    reason: str
+    order_id: str
+
+
 @dataclass(slots=True)
 class Reply:
     locale: str
@@ -78,3 +87,4 @@ class Reply:
     awaits_order_number: bool = False
     # For logs and metrics: answered, not_found, asked, backend_down or refused.
     outcome: str = "answered"
+    handover: Handover | None = None

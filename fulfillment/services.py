@@ -1,19 +1,22 @@
-"""Everything heavy, built once at start-up and shared by all requests."""
+"""Everything heavy, built once at start-up and shared by all requests.
+
+What comes from intents/ and locales/ is one `Content` (fulfillment/content.py), which a
+reload replaces as a whole; the store, credentials, metrics, breaker and guard stay.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import gettext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fulfillment.auth import Credentials, load_credentials
-from fulfillment.errors import ConfigurationError
+from fulfillment.content import Content, ContentStatus, build_content, check_intents
 from fulfillment.extraction.extractor import Extractor
 from fulfillment.guard import LookupGuard, MemoryMissLog, MissLog
-from fulfillment.handlers import HANDLERS, REQUIREMENTS
 from fulfillment.i18n.catalogs import load_translations
 from fulfillment.i18n.locales import LocaleResolver
-from fulfillment.intents import IntentSpec, load_intents, require
+from fulfillment.intents import IntentSpec
 from fulfillment.observability import Metrics
 from fulfillment.phrasing import Phrasebook
 from fulfillment.platform import PlatformRoutes
@@ -23,6 +26,8 @@ from fulfillment.store.base import OrderStore
 from fulfillment.store.demo import demo_orders
 from fulfillment.store.sqlite import SQLiteOrderStore
 
+__all__ = ["Content", "Services", "build_content", "build_services", "load_configuration"]
+
 
 @dataclass
 class Services:
@@ -30,18 +35,37 @@ class Services:
     store: OrderStore
     credentials: Credentials
     generated_key: str | None
-    intents: dict[str, IntentSpec]
-    resolver: LocaleResolver
-    phrasebooks: dict[tuple[str, str], Phrasebook]
-    extractors: dict[str, Extractor]
-    platforms: PlatformRoutes
+    # Swapped whole by a reload (one assignment); a request reads it once and keeps it.
+    content: Content
     metrics: Metrics
     backend: Backend
     guard: LookupGuard
+    content_status: ContentStatus = field(default_factory=ContentStatus)
+
+    # The content's parts, as served right now (a request should read `content` once instead).
+    @property
+    def intents(self) -> dict[str, IntentSpec]:
+        return self.content.intents
+
+    @property
+    def resolver(self) -> LocaleResolver:
+        return self.content.resolver
+
+    @property
+    def phrasebooks(self) -> dict[tuple[str, str], Phrasebook]:
+        return self.content.phrasebooks
+
+    @property
+    def extractors(self) -> dict[str, Extractor]:
+        return self.content.extractors
+
+    @property
+    def platforms(self) -> PlatformRoutes:
+        return self.content.platforms
 
     @property
     def interest_types(self) -> list[str]:
-        return sorted(self.intents)
+        return self.content.interest_types
 
 
 def open_store(settings: Settings) -> SQLiteOrderStore:
@@ -64,6 +88,14 @@ def make_store(settings: Settings) -> tuple[OrderStore, MissLog]:
 
         shop = HttpOrderStore(ShopApiConfig.from_file(settings.order_api_config))
         return shop, postgres or MemoryMissLog()
+    if settings.shop == "shopify":
+        from fulfillment.store.shopify import ShopifyOrderStore
+
+        return ShopifyOrderStore.from_settings(settings), postgres or MemoryMissLog()
+    if settings.shop == "woocommerce":
+        from fulfillment.store.woocommerce import WooCommerceOrderStore
+
+        return WooCommerceOrderStore.from_settings(settings), postgres or MemoryMissLog()
     if postgres is not None:
         return postgres, postgres
     return open_store(settings), MemoryMissLog()
@@ -73,38 +105,11 @@ def load_configuration(
     settings: Settings,
 ) -> tuple[dict[str, IntentSpec], dict[str, gettext.NullTranslations]]:
     """The designers' and translators' files, checked; ConfigurationError names what is wrong."""
-    intents = load_intents(settings.intents_dir)
-    for interest_type, (replies, phrases) in REQUIREMENTS.items():
-        path = settings.intents_dir / f"{interest_type}.yaml"
-        if interest_type not in intents:
-            raise ConfigurationError(f"{path}: missing; the {interest_type} handler needs it")
-        require(intents[interest_type], str(path), replies, phrases)
-    unhandled = sorted(intents.keys() - HANDLERS.keys())
-    if unhandled:
-        raise ConfigurationError(
-            f"{settings.intents_dir}: no handler for interest type(s) {', '.join(unhandled)}"
-        )
-    return intents, load_translations(settings.locales_dir)
+    return check_intents(settings), load_translations(settings.locales_dir)
 
 
 def build_services(settings: Settings, metrics: Metrics | None = None) -> Services:
-    intents, translations = load_configuration(settings)
-    try:
-        resolver = LocaleResolver(translations, settings.default_locale)
-    except ValueError as exc:
-        raise ConfigurationError(str(exc)) from None
-    phrasebooks = {
-        (interest_type, locale): Phrasebook(spec, locale, catalog)
-        for interest_type, spec in intents.items()
-        for locale, catalog in translations.items()
-    }
-    extractors = {
-        interest_type: Extractor(
-            spec.extraction, settings.max_orders_per_message, settings.max_text_chars
-        )
-        for interest_type, spec in intents.items()
-        if spec.extraction is not None
-    }
+    content = build_content(settings)
     credentials, generated_key = load_credentials(settings)
     metrics = metrics or Metrics()
     store, misses = make_store(settings)
@@ -113,11 +118,7 @@ def build_services(settings: Settings, metrics: Metrics | None = None) -> Servic
         store=store,
         credentials=credentials,
         generated_key=generated_key,
-        intents=intents,
-        resolver=resolver,
-        phrasebooks=phrasebooks,
-        extractors=extractors,
-        platforms=PlatformRoutes.from_intents(intents),
+        content=content,
         metrics=metrics,
         guard=LookupGuard(
             misses,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from importlib.resources import files
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal, Self
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # In a source checkout (and its editable install) the repository, where the designers' and
@@ -78,6 +79,110 @@ class Settings(BaseSettings):
     order_api_config: Path | None = Field(
         default=None, description="YAML file describing a shop's own order API to read orders from."
     )
+    # --- Shopify and WooCommerce: orders read from the shop platform itself, no mapping ---
+    shop: Literal["shopify", "woocommerce"] | None = Field(
+        default=None,
+        description="Read orders from a Shopify or WooCommerce shop (shopify, woocommerce) "
+        "instead of a store of our own; needs FULFILLMENT_SHOP_URL and the shop's credentials.",
+    )
+    shop_url: str | None = Field(
+        default=None,
+        description="The shop: its myshopify.com domain for Shopify (example.myshopify.com), "
+        "the WordPress site's https:// address for WooCommerce.",
+    )
+    shop_token: SecretStr | None = Field(
+        default=None,
+        description="Shopify: the custom app's Admin API access token (scope read_orders; "
+        "read_customers too to find open orders by phone).",
+    )
+    shop_key: SecretStr | None = Field(
+        default=None, description="WooCommerce: the REST API consumer key (ck_..., Read access)."
+    )
+    shop_secret: SecretStr | None = Field(
+        default=None, description="WooCommerce: the REST API consumer secret (cs_...)."
+    )
+    shopify_api_version: str = Field(
+        # The stable version when this was written (store/shopify.py, DEFAULT_API_VERSION).
+        default="2026-10",
+        description="Shopify: the Admin API version (YYYY-MM); each is supported for a year.",
+    )
+
+    @field_validator("shop", "shop_url", "shop_token", "shop_key", "shop_secret", mode="before")
+    @classmethod
+    def _shop_words(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip()
+            return value or None
+        return value
+
+    @field_validator("shop", mode="before")
+    @classmethod
+    def _shop_any_case(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @staticmethod
+    def _env_names(fields: Sequence[str]) -> str:
+        names = [f"FULFILLMENT_{name.upper()}" for name in fields]
+        return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+
+    @model_validator(mode="after")
+    def _shop_settings(self) -> Self:
+        """The shop settings agree with each other; the URL is kept as a clean https:// root."""
+        credentials = {"shopify": ("shop_token",), "woocommerce": ("shop_key", "shop_secret")}
+        given = [
+            name
+            for name in ("shop_url", "shop_token", "shop_key", "shop_secret")
+            if getattr(self, name) is not None
+        ]
+        if self.shop is None:
+            if given:
+                names = self._env_names(given)
+                raise ValueError(f"{names} set, but not FULFILLMENT_SHOP (shopify or woocommerce)")
+            return self
+        if self.order_api_config is not None:
+            raise ValueError(
+                "FULFILLMENT_SHOP and FULFILLMENT_ORDER_API_CONFIG both say where orders come "
+                "from; set only one"
+            )
+        if self.playground:
+            raise ValueError(
+                "FULFILLMENT_PLAYGROUND cannot be on with FULFILLMENT_SHOP: the playground is "
+                "never served in front of a shop's real orders"
+            )
+        needed = ("shop_url", *credentials[self.shop])
+        missing = [name for name in needed if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"FULFILLMENT_SHOP={self.shop} needs {self._env_names(missing)}")
+        foreign = [name for name in given if name not in needed]
+        if foreign:
+            raise ValueError(
+                f"{self._env_names(foreign)} not used with FULFILLMENT_SHOP={self.shop} (it needs "
+                f"{self._env_names(needed)}); remove it"
+            )
+        # Imported only when a shop is configured (it brings the HTTP client along).
+        from fulfillment.errors import ConfigurationError
+        from fulfillment.store.shopify import API_VERSION, shop_base_url
+
+        try:
+            url = shop_base_url(self.shop_url or "", "FULFILLMENT_SHOP_URL")
+        except ConfigurationError as exc:
+            raise ValueError(str(exc)) from None
+        if self.shop == "shopify":
+            host = url.split("://", 1)[1]
+            loopback = url.startswith("http://127.0.0.1")
+            if not loopback and ("/" in host or not host.endswith(".myshopify.com")):
+                raise ValueError(
+                    "FULFILLMENT_SHOP_URL: the shop's myshopify.com domain, e.g. "
+                    "example.myshopify.com (not the storefront's own domain)"
+                )
+            if not API_VERSION.match(self.shopify_api_version):
+                raise ValueError(
+                    "FULFILLMENT_SHOPIFY_API_VERSION: a version like 2026-10 (YYYY-01, -04, "
+                    "-07 or -10)"
+                )
+        self.shop_url = url
+        return self
+
     deadline_seconds: float = Field(
         default=3.5, gt=0, le=30, description="Every reply is sent within this many seconds."
     )
@@ -96,6 +201,20 @@ class Settings(BaseSettings):
     lookup_window_seconds: int = Field(
         default=900, ge=1, description="The window in which unknown lookups are counted."
     )
+    late_after_days: int = Field(
+        default=2,
+        ge=0,
+        le=365,
+        description="Days past its expected date after which a parcel is told as late and a "
+        "person is offered.",
+    )
+    stale_after_days: int = Field(
+        default=5,
+        ge=1,
+        le=365,
+        description="Days without a tracking change after which a parcel's status is told as "
+        "old news and a person is offered.",
+    )
     log_order_numbers: bool = Field(
         default=False, description="Write order numbers in the access log (never by default)."
     )
@@ -108,6 +227,12 @@ class Settings(BaseSettings):
         default=None,
         description="Serve the designers' playground at /playground; unset, it is on only with "
         "the embedded demo store (never by default in front of real customers' orders).",
+    )
+    reload_content: bool | None = Field(
+        default=None,
+        description="Reload intents/ and locales/ when they change, without a restart; unset, "
+        "it is on only with the embedded demo store (where designers and translators try "
+        "their edits). A broken file never replaces what is served.",
     )
     intents_dir: Path = Field(
         default=shipped_dir("intents"), description="The designers' intent files."
@@ -136,9 +261,22 @@ class Settings(BaseSettings):
 
     @property
     def playground_enabled(self) -> bool:
+        if self.shop is not None:
+            return False  # never in front of a shop's real orders
         if self.playground is not None:
             return self.playground
         return self.database_url is None and self.order_api_config is None and self.demo_data
+
+    @property
+    def reload_content_enabled(self) -> bool:
+        if self.reload_content is not None:
+            return self.reload_content
+        return (
+            self.database_url is None
+            and self.order_api_config is None
+            and self.shop is None
+            and self.demo_data
+        )
 
     @property
     def sqlite_path(self) -> Path:

@@ -26,3 +26,6 @@ class Turn:
     # languageCode): the extractor picks its tokenizer by it, even for a language whose
     # replies fall back to another locale.
     language: str | None = None
+    # The platform's conversation (Dialogflow session, Rasa sender): guesses are counted
+    # per session too, whatever identity each turn claims.
+    session: str | None = None

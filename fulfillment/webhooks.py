@@ -72,11 +72,13 @@ def endpoint(platform: Platform[Any]) -> Callable[[Request], Awaitable[Response]
     async def webhook(request: Request) -> Response:
         started = _begin(request, name)
         services = services_of(request)
+        # Read once: a reload while this request runs does not mix old and new content.
+        content = services.content
         payload = await _authenticated_body(
             request, services, platform.request_model, platform.query_token
         )
-        routes = services.platforms
-        language = services.resolver.language(platform.language_code(payload))
+        routes = content.platforms
+        language = content.resolver.language(platform.language_code(payload))
         interest_type = platform.interest_type(payload, routes)
         if interest_type is None:
             unrouted = platform.unrouted(payload, routes)
@@ -88,7 +90,7 @@ def endpoint(platform: Platform[Any]) -> Callable[[Request], Awaitable[Response]
                 headers={"Content-Language": bcp47(language.locale)},
             )
         turn = platform.to_turn(payload, interest_type, language, routes)
-        reply = await dispatch(services, turn, platform.interest_field, started)
+        reply = await dispatch(services, turn, platform.interest_field, started, content)
         _note(request, name, turn, reply)
         return Response(
             platform.render(reply, payload, turn, routes),
@@ -107,5 +109,5 @@ async def rasa_actions(request: Request) -> Response:
     services = services_of(request)
     services.credentials.check(request, query_token=True)
     return JSONResponse(
-        [{"name": name} for name in sorted(services_of(request).platforms.rasa_actions)]
+        [{"name": name} for name in sorted(services.content.platforms.rasa_actions)]
     )

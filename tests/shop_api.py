@@ -11,6 +11,7 @@ purpose; every request is counted per path, readable at ``GET /_calls`` and rese
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import time
 from collections import Counter
 from typing import Any
@@ -46,6 +47,7 @@ def _order(number: str, state: str, created: str, customer: dict[str, Any], **ex
     }
 
 
+ETA = dt.date.today() + dt.timedelta(days=3)
 ORDERS: dict[str, Any] = {
     "SH-1001": _order(
         "SH-1001",
@@ -57,7 +59,8 @@ ORDERS: dict[str, Any] = {
             "carrier": "DHL",
             "trackingCode": "JD014600003",
             "trackingLink": "https://track.example.com/dhl/JD014600003",
-            "eta": "2026-03-14",
+            # Ahead of today, or the order would be told as late (and a person offered).
+            "eta": ETA.isoformat(),
             "deliveredOn": None,
         },
         lines=[

@@ -64,7 +64,29 @@ def test_a_broken_intent_file_is_a_clear_error(tmp_path: Path) -> None:
     )
     result = run(tmp_path, "phrases", intents=intents)
     assert result.exit_code == 1  # type: ignore[attr-defined]
-    assert "extraction.formats.0.pattern" in result.output  # type: ignore[attr-defined]
+    output = result.output  # type: ignore[attr-defined]
+    # The format by its name and line, not only by its place in the list.
+    line = SOURCE[: SOURCE.index(r"pattern: '\d{6}'")].count("\n") + 1
+    assert f"extraction.formats.0.pattern: the format 'shop number', line {line}: " in output
+    assert "not a valid regular expression" in output
+    assert "Traceback" not in output
+
+
+def test_a_yaml_mistake_is_told_in_plain_words(tmp_path: Path) -> None:
+    intents = tmp_path / "intents"
+    intents.mkdir()
+    broken = SOURCE.replace("  card.title: Order {order_id}", "  card.title: Order: {order_id}")
+    assert broken != SOURCE
+    (intents / "order-status.yaml").write_text(broken, encoding="utf-8")
+    result = run(tmp_path, "phrases", intents=intents)
+    output = result.output  # type: ignore[attr-defined]
+    assert result.exit_code == 1  # type: ignore[attr-defined]
+    line = broken[: broken.index("Order: {order_id}")].count("\n") + 1
+    assert (
+        f"cannot read line {line}: a colon followed by a space inside a text: put the text "
+        in output
+    )
+    assert "<unicode string>" not in output
 
 
 def test_try_marks_numbers_and_explains(tmp_path: Path) -> None:

@@ -47,3 +47,39 @@ def test_slowed_then_refused(tmp_path: Path) -> None:
         assert (
             "fulfillment_lookups_refused_total 1.0" in client.get("/metrics", headers=HEADERS).text
         )
+
+
+def test_one_number_guessed_under_many_identities_is_refused(tmp_path: Path) -> None:
+    settings = Settings(
+        data_dir=tmp_path, api_keys=[API_KEY], lookup_slow_after=100, lookup_refuse_after=5
+    )
+    with TestClient(create_app(settings)) as client:
+        said = []
+        for n in range(50):
+            stranger = {"uid": f"9{n:04d}", "username": f"guesser{n}"}
+            reply = client.post(
+                SEED_PATH, json=build_request("748596", **stranger), headers=HEADERS
+            )
+            said.append(text(reply))
+        # Each identity guessed once; the number itself was refused after the fifth miss.
+        assert all(s.startswith("I couldn't find order 748596.") for s in said[:5])
+        assert said[5:] == [REFUSED] * 45
+        # The owner still gets the answer.
+        ravi = client.post(SEED_PATH, json=build_request("748596"), headers=HEADERS)
+        assert text(ravi).startswith("Order 748596 has been shipped")
+
+
+def test_a_customer_locked_out_for_guessing_still_hears_about_their_own_orders(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(
+        data_dir=tmp_path, api_keys=[API_KEY], lookup_slow_after=100, lookup_refuse_after=3
+    )
+    with TestClient(create_app(settings)) as client:
+        for number in ("100001", "100002", "100003", "100004"):
+            client.post(SEED_PATH, json=build_request(number), headers=HEADERS)
+        assert text(client.post(SEED_PATH, json=build_request("999999"), headers=HEADERS)) == (
+            REFUSED
+        )
+        own = client.post(SEED_PATH, json=build_request("748596"), headers=HEADERS)
+        assert text(own).startswith("Order 748596 has been shipped")

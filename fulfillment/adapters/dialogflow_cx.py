@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from fulfillment.adapters.common import identity_text, parameter_values, rich_content, texts
+from fulfillment.adapters.common import (
+    as_dict,
+    as_list,
+    identity_text,
+    messenger_preview,
+    note_item,
+    parameter_values,
+    rich_content,
+    texts,
+)
 from fulfillment.domain import Asker
 from fulfillment.i18n.locales import Language
 from fulfillment.intents import IntentSpec
 from fulfillment.platform import (
     Platform,
     PlatformRoutes,
+    Surface,
     Trial,
     Unrouted,
     custom_payload,
@@ -181,6 +192,14 @@ def from_reply(
             response.pageInfo = {
                 "formInfo": {"parameterInfo": [{"displayName": parameter, "state": "INVALID"}]}
             }
+    if reply.handover is not None:
+        # CX records liveAgentHandoff (with our metadata) for the integration to act on;
+        # the session parameter lets the agent's own routes offer the person.
+        about = {"orderId": reply.handover.order_id, "reason": reply.handover.reason}
+        messages.append({"liveAgentHandoff": {"metadata": about}})
+        session = response.sessionInfo or {"parameters": {}}
+        session["parameters"]["handoff_reason"] = reply.handover.reason
+        response.sessionInfo = session
     return response
 
 
@@ -231,19 +250,102 @@ class DialogflowCx(Platform[DialogflowCxRequest]):
         response = from_reply(reply, payload, parameters)
         return response.model_dump_json(exclude_none=True).encode("utf-8")
 
+    surfaces: ClassVar[tuple[Surface, ...]] = (
+        Surface(
+            "messenger",
+            "Dialogflow CX Messenger (web widget)",
+            note="The shop's page passes who is asking in the end-user payload (userId, "
+            "channel, username). Shows text and richContent.",
+        ),
+    )
+
     def build(self, trial: Trial, spec: IntentSpec, interest_type: str) -> dict[str, Any]:
+        parameter = next(
+            (n for n in spec.platforms.order_parameters if n == DEFAULT_ORDER_PARAMETER),
+            (spec.platforms.order_parameters or [DEFAULT_ORDER_PARAMETER])[0],
+        )
+        state = carried_state(trial.state, parameter)
         return {
             "detectIntentResponseId": "playground",
             "fulfillmentInfo": {"tag": spec.platforms.cx_tags[0]},
             "text": trial.text,
             "languageCode": trial.language_code,
+            "pageInfo": state["pageInfo"],
             "sessionInfo": {
                 "session": "projects/playground/locations/global/agents/a/sessions/"
                 + trial.user_id,
-                "parameters": {},
+                "parameters": state["sessionInfo"]["parameters"],
             },
             "payload": custom_payload(trial),
         }
+
+    def preview(self, response_body: Any, surface: str) -> list[dict[str, Any]]:
+        self.surface(surface)
+        messages = as_list(
+            as_dict(as_dict(response_body).get("fulfillmentResponse")).get("messages")
+        )
+        items = messenger_preview(messages)
+        return items or [note_item("No messages: the page's own fulfillment stands.")]
+
+    def next_state(self, request: Mapping[str, Any], response: Any) -> dict[str, Any]:
+        return next_state(request, as_dict(response))
+
+
+PAGE = "projects/playground/locations/global/agents/a/flows/order/pages/order-status"
+
+
+def _form(page: Any) -> list[dict[str, Any]]:
+    """A pageInfo's form parameters (those with a name)."""
+    infos = as_list(as_dict(as_dict(page).get("formInfo")).get("parameterInfo"))
+    return [i for i in map(as_dict, infos) if isinstance(i.get("displayName"), str)][:100]
+
+
+def carried_state(state: Mapping[str, Any], parameter: str) -> dict[str, Any]:
+    """The session parameters and the order page's form a conversation's state holds; at the
+    start, no parameters and a form with one optional, empty order-number parameter (the
+    page the agent sends order questions to)."""
+    parameters = as_dict(as_dict(state.get("sessionInfo")).get("parameters"))
+    page = as_dict(state.get("pageInfo"))
+    form = (
+        _form(page) if page else [{"displayName": parameter, "required": False, "state": "EMPTY"}]
+    )
+    return {
+        "sessionInfo": {"parameters": dict(parameters)},
+        "pageInfo": {
+            "currentPage": PAGE,
+            "displayName": "Order status",
+            "formInfo": {"parameterInfo": form},
+        },
+    }
+
+
+def next_state(request: Mapping[str, Any], response: dict[str, Any]) -> dict[str, Any]:
+    """CX's memory after this turn: session parameters as the response set them (null
+    deletes one), and the form's parameters: INVALID where the response marked them (the
+    form asks again), FILLED with the session's value, else EMPTY."""
+    parameters = dict(as_dict(as_dict(request.get("sessionInfo")).get("parameters")))
+    for key, value in as_dict(as_dict(response.get("sessionInfo")).get("parameters")).items():
+        if value is None:
+            parameters.pop(key, None)
+        else:
+            parameters[key] = value
+    marked = {info["displayName"]: info.get("state") for info in _form(response.get("pageInfo"))}
+    page = as_dict(request.get("pageInfo"))
+    form = []
+    for info in _form(page):
+        name = info["displayName"]
+        kept: dict[str, Any] = {"displayName": name, "required": bool(info.get("required"))}
+        if marked.get(name) == "INVALID":
+            kept["state"] = "INVALID"
+        elif parameters.get(name) is not None:
+            kept |= {"state": "FILLED", "value": parameters[name]}
+        else:
+            kept["state"] = "EMPTY"
+        form.append(kept)
+    return {
+        "sessionInfo": {"parameters": parameters},
+        "pageInfo": {**page, "formInfo": {"parameterInfo": form}},
+    }
 
 
 PLATFORM = DialogflowCx()

@@ -2,17 +2,37 @@
 
 from __future__ import annotations
 
-from typing import Any
+import time
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from fulfillment.adapters.common import identity_text, parameter_values, rich_content, texts
+from fulfillment.adapters.common import (
+    as_dict,
+    as_list,
+    as_text,
+    button,
+    buttons_item,
+    card_item,
+    identity_text,
+    image_item,
+    link_or_reply,
+    messenger_preview,
+    note_item,
+    parameter_values,
+    rich_content,
+    speech_item,
+    text_item,
+    texts,
+)
 from fulfillment.domain import Asker
 from fulfillment.i18n.locales import Language
 from fulfillment.intents import IntentSpec
 from fulfillment.platform import (
     Platform,
     PlatformRoutes,
+    Surface,
     Trial,
     Unrouted,
     custom_payload,
@@ -22,6 +42,8 @@ from fulfillment.reply import CardMessage, MediaMessage, Reply, SuggestionsMessa
 from fulfillment.turn import ResponseType, Turn
 
 PATH = "/dialogflow/es"
+# The context that offers a person (its parameters say which order and why).
+HANDOVER = "human_handoff"
 # The context that marks "the bot just asked for an order number".
 AWAITING = "awaiting_order_number"
 MAX_RESPONSE_BYTES = 64 * 1024
@@ -258,17 +280,32 @@ def from_reply(reply: Reply, request: DialogflowEsRequest, interest_type: str) -
         )
     elif waiting is not None:
         contexts.append({"name": waiting.name, "lifespanCount": 0})  # answered: forget it
+    messages = fulfillment_messages(reply, request)
+    handover: list[dict[str, Any]] = []
+    if reply.handover is not None:
+        # The offer of a person, for the agent to route on: a context an intent ("yes,
+        # a person please") can require, and a payload a custom front end can act on.
+        # Not followupEventInput: Dialogflow would drop every message of the reply.
+        about = {"orderId": reply.handover.order_id, "reason": reply.handover.reason}
+        contexts.append(
+            {
+                "name": f"{request.session}/contexts/{HANDOVER}",
+                "lifespanCount": 2,
+                "parameters": about,
+            }
+        )
+        handover = [{"payload": {"humanHandoff": about}}]
     said = texts(reply)
     response = DialogflowEsResponse(
         fulfillmentText="\n".join(said),
-        fulfillmentMessages=fulfillment_messages(reply, request),
+        fulfillmentMessages=messages + handover,
         outputContexts=contexts or None,
         source="order-status-fulfillment",
     )
     body = response.model_dump_json(exclude_none=True).encode("utf-8")
     if len(body) > MAX_RESPONSE_BYTES:
         # Never over Dialogflow's limit: the words matter more than the pictures.
-        response.fulfillmentMessages = [{"text": {"text": [t]}} for t in said]
+        response.fulfillmentMessages = [{"text": {"text": [t]}} for t in said] + handover
         body = response.model_dump_json(exclude_none=True).encode("utf-8")
     return body
 
@@ -331,18 +368,235 @@ class DialogflowEs(Platform[DialogflowEsRequest]):
     ) -> bytes:
         return from_reply(reply, payload, turn.interest_type)
 
+    # The integrations a designer can pick in the playground, each sending what it sends.
+    surfaces: ClassVar[tuple[Surface, ...]] = (
+        Surface(
+            "messenger",
+            "Dialogflow Messenger (web widget)",
+            note="The shop's page passes who is asking in the payload (userId, channel, "
+            "username), as a custom front end does. Shows text and richContent.",
+        ),
+        Surface(
+            "telegram",
+            "Telegram",
+            channel="TELEGRAM",
+            note="Telegram's own sender (payload.data.message.from) says who is asking. The "
+            "integration sends no responseType: replies are cards.",
+        ),
+        Surface(
+            "facebook",
+            "Facebook Messenger",
+            channel="FACEBOOK",
+            note="Messenger's page-scoped id comes as payload.data.sender.id, which the "
+            "service does not read: every customer here is a stranger.",
+        ),
+        Surface(
+            "phone",
+            "Phone Gateway",
+            channel="PHONE",
+            voice=True,
+            note="The caller's number (payload.telephony.caller_id) says who is asking. Only "
+            "the text is spoken.",
+        ),
+    )
+
     def build(self, trial: Trial, spec: IntentSpec, interest_type: str) -> dict[str, Any]:
+        contexts = carried_contexts(trial.state)
+        intent = spec.platforms.dialogflow_intents[0]
+        if any(c["name"].rsplit("/", 1)[-1] == AWAITING for c in contexts):
+            # The bot asked for the number: a bare answer matches no intent of the agent's,
+            # so Dialogflow's fallback answers, and the context makes it the answer.
+            intent = FALLBACK_INTENT
         return {
             "responseId": "playground",
             "session": f"projects/playground/agent/sessions/{trial.user_id}",
             "queryResult": {
                 "queryText": trial.text,
                 "parameters": {},
-                "intent": {"displayName": spec.platforms.dialogflow_intents[0]},
+                "intent": {"displayName": intent},
                 "languageCode": trial.language_code,
+                "outputContexts": contexts,
             },
-            "originalDetectIntentRequest": {"payload": custom_payload(trial)},
+            "originalDetectIntentRequest": original_request(trial),
         }
+
+    def preview(self, response_body: Any, surface: str) -> list[dict[str, Any]]:
+        return preview(as_dict(response_body), self.surface(surface))
+
+    def next_state(self, request: Mapping[str, Any], response: Any) -> dict[str, Any]:
+        return {"outputContexts": next_contexts(request, as_dict(response))}
+
+
+FALLBACK_INTENT = "Default Fallback Intent"
+
+
+def _telegram_id(user_id: str) -> int | str:
+    """Telegram's ids are integers; a playground customer's id may be anything."""
+    return int(user_id) if user_id.isdigit() and len(user_id) < 19 else user_id
+
+
+def e164(user_id: str) -> str:
+    """A phone number as gateways send it, +digits; an id that is no number stays as it is."""
+    digits = user_id.replace(" ", "").replace("-", "").removeprefix("+")
+    return "+" + digits if digits.isdigit() else user_id
+
+
+def original_request(trial: Trial) -> dict[str, Any]:
+    """originalDetectIntentRequest as the trial's integration fills it."""
+    surface = trial.surface or "messenger"
+    now = int(time.time())
+    if surface == "telegram":
+        person: dict[str, Any] = {"id": _telegram_id(trial.user_id)}
+        if trial.first_name:
+            person["first_name"] = trial.first_name
+        if trial.user_name:
+            person["username"] = trial.user_name
+        message = {
+            "message_id": now % 100_000,
+            "date": now,
+            "text": trial.text,
+            "chat": {**person, "type": "private"},
+            "from": {**person, "is_bot": False, "language_code": trial.language_code},
+        }
+        return {
+            "source": "telegram",
+            "payload": {"data": {"update_id": now, "message": message}, "source": "telegram"},
+        }
+    if surface == "facebook":
+        data = {
+            "sender": {"id": trial.user_id},
+            "recipient": {"id": "playground-page"},
+            "timestamp": now * 1000,
+            "message": {"mid": f"m_playground_{now}", "text": trial.text},
+        }
+        return {"source": "facebook", "payload": {"data": data, "source": "facebook"}}
+    if surface == "phone":
+        return {
+            "source": "GOOGLE_TELEPHONY",
+            "payload": {"telephony": {"caller_id": e164(trial.user_id)}},
+        }
+    return {"payload": custom_payload(trial)}
+
+
+def carried_contexts(state: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The active contexts a conversation's state holds, as the next request carries them."""
+    carried = []
+    for context in map(as_dict, as_list(state.get("outputContexts"))):
+        name = context.get("name")
+        if isinstance(name, str) and 0 < len(name) <= 500:
+            kept: dict[str, Any] = {"name": name}
+            lifespan = context.get("lifespanCount")
+            if isinstance(lifespan, int) and not isinstance(lifespan, bool):
+                kept["lifespanCount"] = lifespan
+            kept["parameters"] = as_dict(context.get("parameters"))
+            carried.append(kept)
+    return carried[:100]
+
+
+def next_contexts(request: Mapping[str, Any], response: dict[str, Any]) -> list[dict[str, Any]]:
+    """Dialogflow's contexts after this turn: those the request carried lose one turn of
+    their lifespan (this query used it); those the response sets replace them with their
+    own lifespan, and a lifespan of 0 ends a context."""
+    result = as_dict(request.get("queryResult"))
+    active: dict[str, dict[str, Any]] = {}
+    for context in carried_contexts(result):
+        left = context.get("lifespanCount", 5) - 1  # Dialogflow's default lifespan is 5
+        if left > 0:
+            active[context["name"]] = {**context, "lifespanCount": left}
+    for context in carried_contexts(response):
+        lifespan = context.get("lifespanCount", 0)  # unset is 0: expired at once
+        if lifespan > 0:
+            active[context["name"]] = {**context, "lifespanCount": lifespan}
+        else:
+            active.pop(context["name"], None)
+    return list(active.values())
+
+
+# What each integration surface is, for its rendering: the platform its messages carry.
+_SURFACE_PLATFORMS = {"telegram": "TELEGRAM", "facebook": "FACEBOOK"}
+
+
+def _untagged(message: dict[str, Any]) -> bool:
+    return message.get("platform") in (None, "", "PLATFORM_UNSPECIFIED")
+
+
+def preview(body: dict[str, Any], surface: Surface) -> list[dict[str, Any]]:
+    """What the integration shows or says for a webhook response."""
+    messages = [m for m in map(as_dict, as_list(body.get("fulfillmentMessages"))) if m]
+    fallback_text = as_text(body.get("fulfillmentText"))
+    if not messages and not fallback_text:
+        return [note_item("No messages: the intent's own responses in the agent stand.")]
+    if surface.id == "phone":
+        # The gateway speaks the text messages (telephony ones first, when there are any).
+        phone = [m for m in messages if m.get("platform") == "TELEPHONY"]
+        chosen = phone or [m for m in messages if _untagged(m)]
+        said: list[str] = []
+        for message in chosen:
+            said += [as_text(t) for t in as_list(as_dict(message.get("text")).get("text"))[:1]]
+            said.append(as_text(as_dict(message.get("telephonySynthesizeSpeech")).get("text")))
+        items = [speech_item(text) for text in said if text]
+        if not items and fallback_text:
+            items = [speech_item(fallback_text)]
+        if any(key in m for m in chosen for key in ("payload", "card", "image", "quickReplies")):
+            items.append(note_item("Cards, pictures and chips are not spoken."))
+        return items
+    platform = _SURFACE_PLATFORMS.get(surface.id)
+    if platform is None:  # Dialogflow Messenger: the untagged text and richContent
+        items = messenger_preview([m for m in messages if _untagged(m)])
+    else:
+        # An integration shows its platform's messages, and the untagged ones only when
+        # there are none.
+        tagged = [m for m in messages if m.get("platform") == platform]
+        items = _integration(tagged or [m for m in messages if _untagged(m)], surface.id)
+    if not items and fallback_text:
+        items = [text_item(fallback_text)]
+    return items
+
+
+def _integration(messages: list[dict[str, Any]], surface: str) -> list[dict[str, Any]]:
+    """Telegram and Facebook Messenger, as Dialogflow's one-click integrations render the
+    rich-message types: text, card, image, quick replies (a tap sends the reply's text)."""
+    items: list[dict[str, Any]] = []
+    for message in messages:
+        if "text" in message:
+            said = as_list(as_dict(message["text"]).get("text"))[:1]
+            items += [text_item(as_text(t)) for t in said]
+        elif "card" in message:
+            card = as_dict(message["card"])
+            image_uri = as_text(card.get("imageUri"))
+            title = as_text(card.get("title"))
+            buttons = [
+                link_or_reply(as_text(b.get("text")), as_text(b.get("postback")))
+                for b in map(as_dict, as_list(card.get("buttons")))
+            ]
+            items.append(
+                card_item(
+                    title,
+                    as_text(card.get("subtitle")),
+                    image={"url": image_uri, "alt": title} if image_uri else None,
+                    buttons=buttons[:3] if surface == "facebook" else buttons,
+                )
+            )
+        elif "image" in message:
+            image = as_dict(message["image"])
+            items.append(
+                image_item(as_text(image.get("imageUri")), as_text(image.get("accessibilityText")))
+            )
+        elif "quickReplies" in message:
+            quick = as_dict(message["quickReplies"])
+            replies = [as_text(r) for r in as_list(quick.get("quickReplies")) if as_text(r)]
+            layout = "keyboard" if surface == "telegram" else "quick_replies"
+            limit = 10 if surface == "telegram" else 13
+            items.append(
+                buttons_item(
+                    as_text(quick.get("title")),
+                    layout,
+                    [button(r, send=r) for r in replies[:limit]],
+                )
+            )
+        elif "payload" in message:
+            items.append(note_item("A custom payload: the integration sends it as it is."))
+    return items
 
 
 PLATFORM = DialogflowEs()

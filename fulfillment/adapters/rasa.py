@@ -2,20 +2,37 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping as ReadOnly
 from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from fulfillment.adapters.common import identity_text, parameter_values
+from fulfillment.adapters.common import (
+    as_dict,
+    as_list,
+    as_text,
+    button,
+    buttons_item,
+    identity_text,
+    image_item,
+    note_item,
+    paragraphs,
+    parameter_values,
+    speech_item,
+    text_item,
+)
 from fulfillment.domain import Asker
 from fulfillment.i18n.locales import Language
 from fulfillment.intents import IntentSpec
-from fulfillment.platform import Platform, PlatformRoutes, Trial, Unrouted, response_type
+from fulfillment.platform import Platform, PlatformRoutes, Surface, Trial, Unrouted, response_type
 from fulfillment.reply import CardMessage, MediaMessage, Reply, SuggestionsMessage, TextMessage
 from fulfillment.turn import ResponseType, Turn
 
 PATH = "/webhook"
 ORDER_SLOT = "order_id"
+# Set when the reply offers a person; its value is why (exception, late, stale, …).
+HANDOFF_SLOT = "handoff_reason"
 
 
 class _In(BaseModel):
@@ -107,6 +124,13 @@ CHANNELS = {
 # Channels that speak: a picture there is dropped (Twilio Voice) or fails the whole message
 # (AudioCodes raises), so none is sent.
 VOICE_CHANNELS = frozenset({"twilio_voice", "audiocodes", "genesys", "jambonz"})
+
+
+_NO_METADATA = (
+    "Rasa's own connector puts no responseType in the metadata: the playground sends "
+    "responseType, username and first_name as a connector's get_metadata would; without "
+    "one, replies are text."
+)
 
 
 def input_channel(call: RasaActionCall) -> str:
@@ -207,6 +231,17 @@ def from_reply(reply: Reply, channel: str = "") -> RasaActionResult:
                 responses.append(_response(buttons=buttons))
     value = reply.order_ids[0] if reply.order_ids else None
     events = [{"event": "slot", "timestamp": None, "name": ORDER_SLOT, "value": value}]
+    if reply.handover is not None:
+        # Rasa leaves the hand-over to the assistant and its front end (fallback-handoff
+        # docs): a slot its rules can route on and, where the front end is the shop's own
+        # web chat, the custom payload it switches hosts on (socket.io emits only `data`).
+        reason = reply.handover.reason
+        about = {"handoff": True, "reason": reason, "order_id": reply.handover.order_id}
+        events.append({"event": "slot", "timestamp": None, "name": HANDOFF_SLOT, "value": reason})
+        if channel in ("rest", "callback"):
+            responses.append(_response(custom=about))
+        elif channel == "socketio":
+            responses.append(_response(custom={"data": about}))
     return RasaActionResult(events=events, responses=responses)
 
 
@@ -274,23 +309,163 @@ class Rasa(Platform[RasaActionCall]):
         result = from_reply(reply, input_channel(payload))
         return result.model_dump_json(exclude_none=True).encode("utf-8")
 
+    # Rasa's channels a designer can pick in the playground: the connector's name() (Twilio
+    # split by the sender's form), what it sends, and how its output channel shows replies.
+    surfaces: ClassVar[tuple[Surface, ...]] = (
+        Surface(
+            "rest",
+            "REST (the shop's own web or app chat)",
+            channel="WEB",
+            note="The page chooses the sender id and sends metadata (responseType, "
+            "username, first_name) with each message.",
+        ),
+        Surface(
+            "socketio",
+            "Socket.IO (Rasa's web chat widget)",
+            channel="WEB",
+            note="The sender is the widget's session; customData becomes the metadata.",
+        ),
+        Surface("telegram", "Telegram", channel="TELEGRAM", note=_NO_METADATA),
+        Surface("twilio-sms", "Twilio SMS", channel="SMS", note=_NO_METADATA),
+        Surface("twilio-whatsapp", "Twilio WhatsApp", channel="WHATSAPP", note=_NO_METADATA),
+        Surface("slack", "Slack", channel="SLACK", note=_NO_METADATA),
+        Surface("facebook", "Facebook Messenger", channel="FACEBOOK", note=_NO_METADATA),
+        Surface(
+            "twilio_voice", "Twilio Voice (phone)", channel="PHONE", voice=True, note=_NO_METADATA
+        ),
+    )
+
     def build(self, trial: Trial, spec: IntentSpec, interest_type: str) -> dict[str, Any]:
+        # What a connector's get_metadata adds (REST and socket.io pass the client's).
         metadata: dict[str, Any] = {"responseType": trial.response_type}
         if trial.user_name:
             metadata["username"] = trial.user_name
         if trial.first_name:
             metadata["first_name"] = trial.first_name
+        surface = trial.surface or "rest"
+        sender = sender_id(surface, trial.user_id)
+        slots = {**as_dict(trial.state.get("slots")), "language": trial.language_code}
         return {
             "next_action": spec.platforms.rasa_actions[0],
-            "sender_id": trial.user_id,
+            "sender_id": sender,
             "tracker": {
-                "sender_id": trial.user_id,
-                "slots": {"language": trial.language_code},
+                "sender_id": sender,
+                "slots": slots,
                 "latest_message": {"text": trial.text, "entities": [], "metadata": metadata},
-                "latest_input_channel": trial.channel.lower(),
+                "latest_input_channel": surface.partition("-")[0],
             },
             "version": "3.6.20",
         }
+
+    def preview(self, response_body: Any, surface: str) -> list[dict[str, Any]]:
+        channel = self.surface(surface).id
+        body = as_dict(response_body)
+        if "responses" not in body:
+            return [note_item("No reply: Rasa sends nothing and applies no events.")]
+        items: list[dict[str, Any]] = []
+        for response in map(as_dict, as_list(body.get("responses"))):
+            items += channel_output(response, channel)
+        return items or [note_item("The action sent no messages.")]
+
+    def next_state(self, request: ReadOnly[str, Any], response: Any) -> dict[str, Any]:
+        """The tracker's slots after the action's events: SlotSet sets one, a reset or a
+        restart clears them all."""
+        slots = dict(as_dict(as_dict(request.get("tracker")).get("slots")))
+        for event in map(as_dict, as_list(as_dict(response).get("events"))):
+            kind = event.get("event")
+            if kind == "slot" and isinstance(event.get("name"), str):
+                slots[event["name"]] = event.get("value")
+            elif kind in ("reset_slots", "restart"):
+                slots = {k: v for k, v in slots.items() if k == "language"}
+        return {"slots": slots}
+
+
+def sender_id(surface: str, user_id: str) -> str:
+    """The sender id in the channel's own form: Twilio's `From` is +E164, on WhatsApp
+    whatsapp:+E164; the others send their user (or chat, or session) id."""
+    if surface.startswith("twilio"):
+        digits = user_id.removeprefix("whatsapp:").replace(" ", "").replace("-", "")
+        number = "+" + digits.removeprefix("+") if digits.removeprefix("+").isdigit() else user_id
+        return f"whatsapp:{number}" if surface == "twilio-whatsapp" else number
+    return user_id
+
+
+def _button_line(index: int, found: dict[str, Any]) -> str:
+    """rasa.cli.utils.button_to_string: `1: Title (payload) - {other keys as JSON}`."""
+    rest = {k: v for k, v in found.items() if k not in ("title", "payload")}
+    payload = f" ({found['payload']})" if "payload" in found else ""
+    details = f" - {json.dumps(rest, sort_keys=True)}" if rest else ""
+    return f"{index + 1}: {found.get('title', '')}{payload}{details}"
+
+
+def _buttons(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [button(as_text(b.get("title")), send=as_text(b.get("payload")) or None) for b in found]
+
+
+def channel_output(response: dict[str, Any], channel: str) -> list[dict[str, Any]]:
+    """One response as Rasa's output channel sends it (channels.md 1.1 and 1.3): only one of
+    quick_replies > buttons > text, then an image, custom, attachment and elements each as a
+    message of their own; text one paragraph per message."""
+    text = as_text(response.get("text"))
+    quick = [b for b in map(as_dict, as_list(response.get("quick_replies"))) if b]
+    found = quick or [b for b in map(as_dict, as_list(response.get("buttons"))) if b]
+    voice = channel == "twilio_voice"
+    items: list[dict[str, Any]] = []
+    if found:
+        items += _with_buttons(text, found, channel, bool(quick))
+    elif text:
+        items += [speech_item(p) if voice else text_item(p) for p in paragraphs(text)]
+    image = as_text(response.get("image"))
+    if image:
+        if voice:
+            items.append(note_item("Twilio Voice drops pictures."))
+        else:
+            items.append(image_item(image))
+    if response.get("custom"):
+        items.append(note_item("A custom message: the channel gets it as it is."))
+    if response.get("attachment"):
+        items.append(text_item(f"Attachment: {response['attachment']}"))
+    if response.get("elements"):
+        items.append(note_item("Elements: shown as the channel's carousel or as text."))
+    return items
+
+
+def _with_buttons(
+    text: str, found: list[dict[str, Any]], channel: str, quick: bool
+) -> list[dict[str, Any]]:
+    complete = all("title" in b and "payload" in b for b in found)
+    if channel == "telegram":
+        if not complete:
+            return [note_item("Telegram fails on a button without title and payload: lost.")]
+        return [buttons_item(text, "inline", _buttons(found))]
+    if channel == "slack":
+        if len(found) > 5:
+            return [text_item(p) for p in paragraphs(text)] + [
+                note_item("Slack: more than 5 buttons, Rasa sends the text alone.")
+            ]
+        return [buttons_item(text, "inline", _buttons(found))]
+    if channel == "facebook":
+        if quick:
+            return [buttons_item(text, "quick_replies", _buttons(found[:11]))]
+        if len(found) > 3:
+            return [text_item(p) for p in paragraphs(text)] + [
+                note_item("Messenger: more than 3 buttons, Rasa sends the text alone.")
+            ]
+        return [buttons_item(text, "template", _buttons(found))]
+    if channel == "socketio":
+        parts = paragraphs(text) or [""]
+        last = buttons_item(parts[-1], "quick_replies", _buttons(found))
+        return [text_item(p) for p in parts[:-1]] + [last]
+    if channel == "rest":
+        return [buttons_item(text, "list", _buttons(found))]
+    if channel == "twilio_voice":
+        return [speech_item(p) for p in paragraphs(text)] + [
+            speech_item(as_text(b.get("title"))) for b in found
+        ]
+    # Twilio SMS and WhatsApp: Rasa's base output, the text then one message per button.
+    return [text_item(p) for p in paragraphs(text)] + [
+        text_item(_button_line(i, b)) for i, b in enumerate(found)
+    ]
 
 
 PLATFORM = Rasa()

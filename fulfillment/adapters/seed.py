@@ -8,6 +8,17 @@ from typing import Annotated, Any, Literal
 import orjson
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from fulfillment.adapters.common import (
+    as_dict,
+    as_list,
+    as_text,
+    button,
+    buttons_item,
+    card_item,
+    image_item,
+    note_item,
+    text_item,
+)
 from fulfillment.domain import Asker
 from fulfillment.i18n.locales import Language
 from fulfillment.intents import IntentSpec
@@ -302,6 +313,55 @@ class Seed(Platform[OrderStatusRequest]):
             "languageCode": trial.language_code,
             "responseType": trial.response_type,
         }
+
+    def preview(self, response_body: Any, surface: str) -> list[dict[str, Any]]:
+        self.surface(surface)
+        return preview(as_dict(response_body))
+
+
+def _picture(found: Any) -> dict[str, str] | None:
+    image = as_dict(found)
+    url = as_text(image.get("url"))
+    return {"url": url, "alt": as_text(image.get("accessibilityText"))} if url else None
+
+
+def preview(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The contract's messages as a client draws them: bubbles, a card with its link button,
+    pictures, and suggestion chips whose tap sends their title."""
+    items: list[dict[str, Any]] = []
+    messages = as_list(as_dict(body.get("response")).get("responseMessages"))
+    for message in map(as_dict, messages):
+        if "simpleResponse" in message:
+            items.append(text_item(as_text(as_dict(message["simpleResponse"]).get("responseText"))))
+        elif "basicCard" in message:
+            card = as_dict(message["basicCard"])
+            buttons = [
+                button(
+                    as_text(b.get("title")),
+                    url=as_text(as_dict(b.get("openUrlAction")).get("url")) or None,
+                )
+                for b in map(as_dict, as_list(card.get("buttons")))
+            ]
+            items.append(
+                card_item(
+                    as_text(card.get("title")),
+                    as_text(card.get("subtitle")),
+                    as_text(card.get("formattedText")),
+                    _picture(card.get("image")),
+                    buttons,
+                )
+            )
+        elif "mediaResponse" in message:
+            for found in map(
+                as_dict, as_list(as_dict(message["mediaResponse"]).get("mediaObjects"))
+            ):
+                image = _picture(found.get("largeImage"))
+                if image:
+                    items.append(image_item(image["url"], image["alt"]))
+        elif "suggestions" in message:
+            titles = [as_text(as_dict(c).get("title")) for c in as_list(message["suggestions"])]
+            items.append(buttons_item("", "chips", [button(t, send=t) for t in titles if t]))
+    return items or [note_item("No messages.")]
 
 
 PLATFORM = Seed()

@@ -33,6 +33,7 @@ from fulfillment.extraction.distractors import (
 from fulfillment.extraction.french import import_french
 from fulfillment.extraction.normalize import MAY_CHANGE, TABLE
 from fulfillment.extraction.spec import LANGUAGES, ExtractionSpec, Vocabulary
+from fulfillment.extraction.spelled import Run, SpelledDigitFinder, finders
 
 GENERIC = "xx"  # spaCy's multi-language tokenizer, for every language without its own
 CUE_WINDOW = 6  # how many words before a number a cue word still counts
@@ -41,7 +42,9 @@ _YEAR = re.compile(r"(?:19|20)\d{2}")
 _WORD = re.compile(r"[^\W_]+")
 
 
-_DIGIT = re.compile(r"\d")
+# A digit in normalized text, where every decimal digit is ASCII: [0-9] is \d there, and
+# found faster.
+_DIGIT = re.compile("[0-9]")
 _SPACE = re.compile(r"\s")
 
 
@@ -112,6 +115,72 @@ def _digits_only(op: str, value: Any) -> bool:
     return False
 
 
+def shortest_digits(pattern: str, flags: int = 0) -> int | None:
+    """The fewest digits the pattern matches with nothing but digits; None: it cannot (or
+    the pattern has something this does not read, like a look-around)."""
+    try:
+        parser: Any = importlib.import_module("re._parser")
+        return _shortest(parser.parse(pattern, flags))
+    except Exception:  # a parser unlike 3.11's
+        return None
+
+
+def _shortest(items: Any) -> int | None:
+    total = 0
+    for op, value in items:
+        least = _item_shortest(str(op), value)
+        if least is None:
+            return None
+        total += least
+    return total
+
+
+def _item_shortest(op: str, value: Any) -> int | None:
+    if op in ("LITERAL", "IN"):
+        return 1 if _may_be_digit(op, value) else None
+    if op == "ANY":
+        return 1
+    if op == "AT":  # ^, $, \b: no character
+        return 0
+    if op == "SUBPATTERN":
+        return _shortest(value[-1])
+    if op == "ATOMIC_GROUP":
+        return _shortest(value)
+    if op == "BRANCH":
+        options = [n for n in (_shortest(branch) for branch in value[1]) if n is not None]
+        return min(options) if options else None
+    if op in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+        least, _, item = value
+        if least == 0:
+            return 0
+        each = _shortest(item)
+        return None if each is None else least * each
+    return None
+
+
+def _may_be_digit(op: str, value: Any) -> bool:
+    """True when this character (set) matches at least one decimal digit."""
+    if op == "LITERAL":
+        return bool(ord("0") <= value <= ord("9"))
+    if op == "RANGE":
+        return bool(value[0] <= ord("9") and ord("0") <= value[1])
+    if op == "CATEGORY":
+        return str(value) in ("CATEGORY_DIGIT", "CATEGORY_WORD", "CATEGORY_NOT_SPACE")
+    if op == "IN":
+        members = [(str(o), v) for o, v in value]
+        if members and members[0][0] == "NEGATE":
+            # [^...]: some digit is left unless the set names them all
+            return not any(_digits_only(o, v) and _covers_digits(o, v) for o, v in members[1:])
+        return any(_may_be_digit(o, v) for o, v in members)
+    return False
+
+
+def _covers_digits(op: str, value: Any) -> bool:
+    if op == "RANGE":
+        return bool(value[0] <= ord("0") and ord("9") <= value[1])
+    return op == "CATEGORY"
+
+
 CONTEXT_KINDS = {"phone_cues": "phone", "tracking_cues": "tracking", "postcode_cues": "postcode"}
 # Words right next to a number that make it something else, and on which side they stand.
 NEIGHBOUR_KINDS = {
@@ -150,7 +219,20 @@ class Candidate:
     strong: bool = False
     taken: bool = False
     joined: bool = False
+    spelled: bool = False  # digits written as words
     reasons: list[str] = field(default_factory=list)
+
+
+def _add_spelled(candidates: list[Candidate], spelled: list[Candidate]) -> list[Candidate]:
+    """The candidates and the spelled-out ones, in order; where a spelled-out one overlaps
+    a number written in digits ("seven 748596"), the number written in digits is kept."""
+    if candidates:
+        spelled = [
+            s for s in spelled if not any(c.start < s.end and s.start < c.end for c in candidates)
+        ]
+        if not spelled:
+            return candidates
+    return sorted([*candidates, *spelled], key=lambda c: c.start)
 
 
 @dataclass(slots=True)
@@ -172,10 +254,34 @@ def _vocabulary_words(vocabulary: Vocabulary, category: str, language: str) -> l
 
 
 class _Language:
-    """One language's tokenizer and the cue words and distractor words found on its tokens."""
+    """One language's tokenizer and the cue words and distractor words found on its tokens,
+    and its number words (None: no digits spelled out in this language)."""
 
-    def __init__(self, language: str, vocabulary: Vocabulary) -> None:
+    def __init__(
+        self,
+        language: str,
+        vocabulary: Vocabulary,
+        any_format: re.Pattern[str],
+        formats: str,
+        spelled: SpelledDigitFinder | None,
+    ) -> None:
         self.nlp = blank_pipeline(language)
+        self.spelled = spelled
+        # The two searches every text gets: `first` for the first digit, and `scan` for the
+        # formats (`formats`, the alternatives of `any_format`) from there. With number
+        # words, both also find where a run of them may be: `first` a number word right
+        # after a space or hyphen, before any digit (a match on " " or "-"); `scan` one
+        # where a word starts, not after a hyphen (a match without a group).
+        self.first = _DIGIT
+        self.scan = any_format
+        if spelled is not None:
+            ahead = spelled.word_ahead
+            # Branches that each start with one character: the search skips to the next
+            # digit, space or hyphen as fast as it skips to the next digit.
+            self.first = re.compile("|".join([*"0123456789", f" {ahead}", f"-{ahead}"]))
+            self.scan = re.compile(
+                rf"(?<![\w-])(?:(?:{formats})(?![\w-])|(?-i:{ahead}))", any_format.flags
+            )
         words = {
             "order": _vocabulary_words(vocabulary, "order_cues", language),
             "marker": _vocabulary_words(vocabulary, "markers", language),
@@ -235,7 +341,14 @@ class Extractor:
         self._digit_lead = digit_lead(self._any_format.pattern, re.IGNORECASE)
         self._full = [(fmt, re.compile(fmt.pattern, re.IGNORECASE)) for fmt in spec.formats]
         self._distractors = DistractorFinder()
-        self._languages = {lang: _Language(lang, spec.words) for lang in (*LANGUAGES, GENERIC)}
+        # Digits spelled out ("seven four eight five nine six"), per language.
+        pure_digits = [shortest_digits(fmt.pattern, re.IGNORECASE) for fmt in spec.formats]
+        shortest = min((n for n in pure_digits if n is not None), default=None)
+        spelled = finders(spec.spelled_digits, shortest, GENERIC)
+        self._languages = {
+            lang: _Language(lang, spec.words, self._any_format, alternatives, spelled.get(lang))
+            for lang in (*LANGUAGES, GENERIC)
+        }
 
     def language_for(self, language: str | None) -> str:
         """The tokenizer for a spoken language (ISO 639, as `Turn.language` carries it): the
@@ -253,16 +366,26 @@ class Extractor:
         normalized = (
             text if text.isascii() or not MAY_CHANGE.search(text) else text.translate(TABLE)
         )
+        tongue = self._languages[language]
+        words = False  # whether a run of number words may be in the text
         lead = self._digit_lead
         if lead is None:
-            matches = self._any_format.finditer(normalized)
+            matches: Iterable[re.Match[str]] = tongue.scan.finditer(normalized)
         else:
-            digit = _DIGIT.search(normalized)
-            if digit is None:
-                # Every match has a digit and there is none: no search, no tokens needed.
+            first = tongue.first.search(normalized)
+            if first is None:
+                # Every match has a digit and there is none (nor a number word): no search,
+                # no tokens needed.
                 return Extraction(text, language, [])
+            if normalized[first.start()] in " -":  # number words before any digit
+                words = True
+                first = _DIGIT.search(normalized, first.start())
             # No match starts earlier; look-behinds still see the text before this.
-            matches = self._any_format.finditer(normalized, max(digit.start() - lead, 0))
+            matches = (
+                tongue.scan.finditer(normalized, max(first.start() - lead, 0))
+                if first is not None
+                else ()
+            )
         candidates: list[Candidate] = []
         spaced: list[tuple[int, int]] = []
         names = self._names
@@ -270,16 +393,25 @@ class Extractor:
             group = m.lastgroup
             if group == "spaced":
                 spaced.append(m.span())
+            elif group is None:
+                words = True
             else:
                 start, end = m.span()
                 value = m.group().lstrip("#").upper()
                 candidates.append(Candidate(start, end, text[start:end], value, names[group]))
-        if not candidates and not spaced:
+        spelled = (
+            self._spelled_candidates(text, tongue.spelled.runs(normalized))
+            if words and tongue.spelled is not None
+            else None
+        )
+        if not candidates and not spaced and not spelled:
             # Nothing shaped like an order number: no tokens needed to say so.
             return Extraction(text, language, [])
-        cues = self._languages[language].cues.find(normalized)
+        cues = tongue.cues.find(normalized)
         if spaced:
             candidates = self._join_spaced(text, normalized, spaced, cues, candidates)
+        if spelled:
+            candidates = _add_spelled(candidates, spelled)
         finder = self._distractors
         addresses = finder.addresses(normalized)
         for candidate in candidates:
@@ -328,6 +460,20 @@ class Extractor:
             if not kept or candidate.start >= kept[-1].end:
                 kept.append(candidate)
         return kept
+
+    def _spelled_candidates(self, text: str, runs: list[Run]) -> list[Candidate] | None:
+        """Runs of spelled-out digits that match a format, as candidates."""
+        found = []
+        for run in runs:
+            fmt_name = next((f.name for f, p in self._full if p.fullmatch(run.value)), None)
+            if fmt_name:
+                candidate = Candidate(
+                    run.start, run.end, text[run.start : run.end], run.value, fmt_name
+                )
+                candidate.spelled = True
+                candidate.reasons.append(f"digits spelled out, read as {run.value}")
+                found.append(candidate)
+        return found or None
 
     def _judge(
         self,

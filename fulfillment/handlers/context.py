@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from fulfillment.domain import Asker, Order
 from fulfillment.extraction.extractor import Extractor
 from fulfillment.guard import LookupGuard
+from fulfillment.handlers.parcels import TroublePolicy
 from fulfillment.observability import Metrics
 from fulfillment.phrasing import Phrasebook
 from fulfillment.resilience import Backend
@@ -22,6 +23,7 @@ class HandlerContext:
     deadline: float  # time.monotonic() by which the reply must be ready
     metrics: Metrics
     guard: LookupGuard
+    trouble: TroublePolicy
 
     async def find_order(self, number: str, asker: Asker) -> Order | None:
         """The store's answer within the deadline, or BackendUnavailable."""
@@ -34,17 +36,17 @@ class HandlerContext:
         work = store.open_orders(asker, limit)
         return await self.backend.call(work, self.deadline, store.remote, store.failures)
 
-    async def admit(self, asker: Asker) -> bool:
-        """False once the asker has asked for too many unknown orders (see guard.py)."""
+    async def admit(self, keys: list[str]) -> bool:
+        """False once too many unknown numbers were tried under these keys (see guard.py)."""
         if not self.guard.remote:
-            return await self.guard.admit(asker, self.deadline)
+            return await self.guard.admit(keys, self.deadline)
         guard = self.guard
-        work = guard.admit(asker, self.deadline)
+        work = guard.admit(keys, self.deadline)
         return await self.backend.call(work, self.deadline, failures=guard.failures)
 
-    async def missed(self, asker: Asker) -> None:
+    async def missed(self, keys: list[str]) -> None:
         if not self.guard.remote:
-            await self.guard.missed(asker)
+            await self.guard.missed(keys)
         else:
-            work = self.guard.missed(asker)
+            work = self.guard.missed(keys)
             await self.backend.call(work, self.deadline, failures=self.guard.failures)

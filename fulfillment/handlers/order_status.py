@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+from collections.abc import Callable, Mapping, Sequence
 
-from fulfillment.domain import Order, OrderStatus, is_order_number, normalize_order_number
+from fulfillment.domain import (
+    Order,
+    OrderStatus,
+    ShipmentStatus,
+    is_order_number,
+    normalize_order_number,
+)
+from fulfillment.guard import guess_keys
 from fulfillment.handlers.context import HandlerContext
+from fulfillment.handlers.parcels import (
+    TroublePolicy,
+    offer,
+    parcels_messages,
+    single_parcel_trouble,
+)
 from fulfillment.phrasing import Phrasebook
 from fulfillment.reply import (
     Button,
     CardMessage,
+    Handover,
     Image,
     MediaMessage,
     MediaObject,
@@ -32,6 +48,16 @@ REQUIRED_REPLIES = {status.value for status in OrderStatus} | {
     "which_order",
     "backend_down",
     "too_many_lookups",
+    # Orders in parcels (handlers/parcels.py).
+    *(f"parcel_{state.value}" for state in ShipmentStatus),
+    "parcel_late",
+    "parcel_stale",
+    "order_late",
+    "order_stale",
+    "order_exception",
+    "order_delivery_failed",
+    "order_returned_to_sender",
+    "handover_offer",
 }
 REQUIRED_PHRASES = {f"status.{status.value}" for status in OrderStatus} | {
     "item_count",
@@ -44,6 +70,10 @@ REQUIRED_PHRASES = {f"status.{status.value}" for status in OrderStatus} | {
     "card.button",
     "card.image_alt",
     "media.description",
+    "parcels_summary",
+    "parcel.tracking",
+    "card.parcel_title",
+    *(f"shipment.{state.value}" for state in ShipmentStatus),
 }
 
 
@@ -66,8 +96,9 @@ def order_values(order: Order, book: Phrasebook) -> dict[str, object]:
     }
 
 
-def status_text(order: Order, book: Phrasebook) -> str:
-    text = book.reply(order.status.value, order_values(order, book))
+def status_text(order: Order, book: Phrasebook, instead: str | None = None) -> str:
+    """The status reply (or `instead`, the sentence that replaces it), then the items."""
+    text = instead or book.reply(order.status.value, order_values(order, book))
     if 0 < len(order.items) <= MAX_LISTED_ITEMS:
         names = book.join_list([item.name for item in order.items])
         text = f"{text} {book.plural('item_list', order.item_count, {'items': names})}"
@@ -89,10 +120,17 @@ def order_card(order: Order, book: Phrasebook) -> CardMessage:
         image = Image(
             pictured.image_url, book.phrase("card.image_alt", {"item_name": pictured.name})
         )
-    url = order.shipment.tracking_url if order.shipment else None
+    parcel = order.shipment
+    url = parcel.tracking_url if parcel else None
+    # A parcel in trouble says so on the card too, not "Shipped".
+    subtitle = (
+        book.phrase(f"shipment.{parcel.state.value}")
+        if parcel is not None and parcel.state.is_trouble
+        else book.phrase(f"status.{order.status.value}")
+    )
     return CardMessage(
         title=book.phrase("card.title", {"order_id": order.number}),
-        subtitle=book.phrase(f"status.{order.status.value}"),
+        subtitle=subtitle,
         # Two trailing spaces before a newline are a line break in the card's Markdown subset.
         body=fit_bubble("  \n".join(lines), 500),
         image=image,
@@ -116,18 +154,55 @@ def order_media(order: Order, book: Phrasebook) -> MediaMessage | None:
 
 @functools.lru_cache(maxsize=4096)
 def order_messages(
-    order: Order, book: Phrasebook, response_type: ResponseType
-) -> tuple[Message, ...]:
-    """What to say about an order: a pure function of the order, the words and the type,
-    so customers asking again about the same order get it without rendering it again."""
-    messages: list[Message] = [TextMessage(status_text(order, book))]
+    order: Order,
+    book: Phrasebook,
+    response_type: ResponseType,
+    today: dt.date,
+    policy: TroublePolicy,
+) -> tuple[tuple[Message, ...], Handover | None]:
+    """What to say about an order, and whether to offer a person: a pure function of the
+    order, the words, the type and the day, so customers asking again about the same order
+    get it without rendering it again."""
+    if len(order.shipments) > 1:
+        cards = response_type is ResponseType.CARD
+        return parcels_messages(order, book, cards, today, policy)
+    found = single_parcel_trouble(order, book, today, policy)
+    messages: list[Message] = [TextMessage(status_text(order, book, found and found[0]))]
     if response_type is ResponseType.CARD:
         messages.append(order_card(order, book))
     elif response_type is ResponseType.MEDIA:
         media = order_media(order, book)
         if media is not None:
             messages.append(media)
-    return tuple(messages)
+    if found is not None:
+        return offer(messages, order, found[1], book)
+    return tuple(messages), None
+
+
+# A reply's words as functions of the phrasebook: collected while orders are looked up and
+# rendered once, at the end, by `_said`, so that a reply is in one language, whole: the
+# locale's, or its fallback's if any piece lacks a translation (phrasing.Phrasebook.whole).
+# Add words with `_say` or `tell`, or append a Say; do not call `book.*` for them directly.
+Say = Callable[[Phrasebook], tuple[Sequence[Message], Handover | None]]
+
+
+def tell(says: list[Say], reply: Reply, order: Order, turn: Turn, context: HandlerContext) -> None:
+    """Add what to say about an order to the reply, and the offer of a person if any."""
+    today, policy = dt.date.today(), context.trouble
+    says.append(lambda book: order_messages(order, book, turn.response_type, today, policy))
+    reply.order_ids.append(order.number)
+
+
+def _said(reply: Reply, says: list[Say], context: HandlerContext) -> Reply:
+    """Render what to say with one phrasebook; the locale that answered is the reply's."""
+    book, said = context.phrasebook.whole(lambda book: [say(book) for say in says], context.metrics)
+    reply.locale = book.locale
+    for messages, handover in said:
+        reply.messages.extend(messages)
+        if handover is not None and reply.handover is None:
+            reply.handover = handover
+            context.metrics.handovers.labels(handover.reason).inc()
+    return reply
 
 
 def order_summary(order: Order, book: Phrasebook) -> str:
@@ -166,68 +241,76 @@ def requested_numbers(turn: Turn, context: HandlerContext) -> list[str]:
     return given[: extractor.max_orders]
 
 
-def _say(reply: Reply, text: str) -> None:
-    reply.messages.append(TextMessage(fit_bubble(text)))
+def _say(says: list[Say], key: str, values: Mapping[str, object]) -> None:
+    says.append(lambda book: ((TextMessage(fit_bubble(book.reply(key, values))),), None))
 
 
 async def without_number(turn: Turn, context: HandlerContext, reply: Reply) -> Reply:
-    book = context.phrasebook
+    says: list[Say] = []
     try:
         open_orders = await context.open_orders(turn.asker, limit=3)
     except BackendUnavailable:
-        _say(reply, book.reply("backend_down", {}))
+        _say(says, "backend_down", {})
         reply.outcome = "backend_down"
-        return reply
+        return _said(reply, says, context)
+    first_name = turn.asker.first_name
     if len(open_orders) == 1:
         order = open_orders[0]
-        _say(reply, book.reply("only_open_order", {"order_id": order.number}))
-        reply.messages.extend(order_messages(order, book, turn.response_type))
-        reply.order_ids.append(order.number)
+        _say(says, "only_open_order", {"order_id": order.number})
+        tell(says, reply, order, turn, context)
     elif open_orders:
-        summaries = book.join_list([order_summary(order, book) for order in open_orders])
-        _say(
-            reply,
-            book.reply("which_order", {"orders": summaries, "first_name": turn.asker.first_name}),
-        )
+
+        def which_order(book: Phrasebook) -> tuple[Sequence[Message], None]:
+            summaries = book.join_list([order_summary(order, book) for order in open_orders])
+            text = book.reply("which_order", {"orders": summaries, "first_name": first_name})
+            return (TextMessage(fit_bubble(text)),), None
+
+        says.append(which_order)
         reply.awaits_order_number = True
         reply.outcome = "asked"
         if turn.response_type is not ResponseType.TEXT:
-            reply.messages.append(SuggestionsMessage(tuple(o.number for o in open_orders)))
+            chips = SuggestionsMessage(tuple(o.number for o in open_orders))
+            says.append(lambda book: ((chips,), None))
     else:
-        _say(reply, book.reply("ask_order_number", {"first_name": turn.asker.first_name}))
+        _say(says, "ask_order_number", {"first_name": first_name})
         reply.awaits_order_number = True
         reply.outcome = "asked"
-    return reply
+    return _said(reply, says, context)
 
 
 async def handle(turn: Turn, context: HandlerContext) -> Reply:
-    book = context.phrasebook
-    reply = Reply(locale=book.locale)
+    reply = Reply(locale=context.phrasebook.locale)
     numbers = requested_numbers(turn, context)
     if not numbers:
         return await without_number(turn, context, reply)
+    says: list[Say] = []
     outcomes = set()
     for number in numbers:
         try:
-            if not await context.admit(turn.asker):
-                _say(reply, book.reply("too_many_lookups", {}))
-                context.metrics.refused.inc()
-                outcomes.add("refused")
-                break
+            # The owner always hears about their own order, however much was guessed under
+            # their name; the guard only speaks for a number that is not the asker's.
             order = await context.find_order(number, turn.asker)
+            refused = False
             if order is None:
-                await context.missed(turn.asker)
+                keys = guess_keys(turn.asker, number, turn.session)
+                refused = not await context.admit(keys)
+                if not refused:
+                    await context.missed(keys)
         except BackendUnavailable:
-            _say(reply, book.reply("backend_down", {"order_id": number}))
+            _say(says, "backend_down", {"order_id": number})
             outcomes.add("backend_down")
             continue
+        if refused:
+            _say(says, "too_many_lookups", {})
+            context.metrics.refused.inc()
+            outcomes.add("refused")
+            break
         if order is None:
             # Same words whether the order is unknown or someone else's.
-            _say(reply, book.reply("not_found", {"order_id": number}))
+            _say(says, "not_found", {"order_id": number})
             outcomes.add("not_found")
         else:
-            reply.messages.extend(order_messages(order, book, turn.response_type))
-            reply.order_ids.append(order.number)
+            tell(says, reply, order, turn, context)
             outcomes.add("answered")
     reply.outcome = next(
         o for o in ("answered", "refused", "backend_down", "not_found") if o in outcomes
@@ -236,4 +319,4 @@ async def handle(turn: Turn, context: HandlerContext) -> Reply:
         # "Check the number and send it again": the platform waits for the next number
         # (Dialogflow's context, CX's form, Rasa's slot cleared).
         reply.awaits_order_number = True
-    return reply
+    return _said(reply, says, context)

@@ -1,42 +1,55 @@
-"""Translators' catalogs: read from .po, checked, compiled in memory at start-up.
+"""Translators' catalogs: read at start-up, matched entry by entry against the English of
+intents/, and served as far as they are sound.
 
-The checks are ours because Babel's are not enough: it checks only %-style placeholders,
-counts fuzzy entries as translated, and compiles a catalog with errors anyway.
+The policy (TRANSLATING.md, "When the English changes"):
+
+- an entry translated for the current English, and sound, is served;
+- an entry whose English changed since it was translated (marked fuzzy by `catalogs update`,
+  or not updated yet: same msgctxt, old msgid) is *stale*: its previous translation is served
+  until the translator reviews it, and counted;
+- an entry that is missing, untranslated or broken (a bad placeholder, a missing plural form,
+  markup, too long) is not served; a reply that needs it is answered whole in the locale's
+  fallback language (phrasing.Phrasebook.whole). The rest of the language stays served.
+
+Only a catalog that cannot be read at all (not UTF-8, an unreadable header) is not served.
 """
 
 from __future__ import annotations
 
 import gettext
 import logging
-import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from io import BytesIO
 from pathlib import Path
 
-from babel.messages.catalog import Catalog, Message
-from babel.messages.mofile import write_mo
-from babel.messages.plurals import get_plural
-from babel.messages.pofile import PoFileError, read_po
-
-from fulfillment.templates import placeholders
+from fulfillment.i18n.checks import SERVED_RULES, Problem, kind_of, plural_rule, text_findings
+from fulfillment.i18n.locales import fallback_locale
+from fulfillment.i18n.matching import Resolution, Resolved, about, resolve, similarity
+from fulfillment.i18n.pofiles import Parsed, parse
+from fulfillment.i18n.sources import Source, intents_sources, template_sources
 
 logger = logging.getLogger("fulfillment")
 
 SOURCE_LOCALE = "en_US"
 TEMPLATE = "messages.pot"
-_PERCENT = re.compile(r"%\((\w+)\)[sdifr]")
 
-Key = tuple[str | None, str]
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    path: Path
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
+__all__ = [
+    "SOURCE_LOCALE",
+    "TEMPLATE",
+    "CatalogTranslations",
+    "Problem",
+    "Resolution",
+    "Resolved",
+    "Stats",
+    "catalog_paths",
+    "catalog_stats",
+    "check_all",
+    "check_catalog",
+    "load_translations",
+    "read_catalog",
+    "read_template",
+    "resolve",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +57,9 @@ class Stats:
     locale: str
     total: int
     translated: int
-    fuzzy: int
-    untranslated: int
+    stale: int  # served with the previous translation of a changed English text
+    untranslated: int  # missing or not translated: answered in the fallback language
+    broken: int  # translated, but not served because a check fails
 
 
 def catalog_paths(locales_dir: Path) -> dict[str, Path]:
@@ -56,167 +70,223 @@ def catalog_paths(locales_dir: Path) -> dict[str, Path]:
     }
 
 
-def read_catalog(path: Path, locale: str | None = None) -> Catalog | Problem:
-    try:
-        with path.open("rb") as handle:
-            return read_po(handle, locale=locale, abort_invalid=True)
-    except (OSError, PoFileError, ValueError) as exc:
-        line = getattr(exc, "lineno", 0) or 0
-        return Problem(path, line, f"cannot read the catalog: {exc}")
-
-
-def _key(message: Message) -> Key:
-    msgid = message.id if isinstance(message.id, str) else message.id[0]
-    return message.context, msgid
-
-
-def _strings(value: object) -> tuple[str, ...]:
-    if isinstance(value, tuple | list):
-        return tuple(str(v) for v in value)
-    return (str(value),) if value else ("",)
-
-
-def _names(text: str) -> frozenset[str]:
-    """Placeholders as written: {name} and %(name)s are different (only one gets filled).
-
-    ValueError for a malformed brace template.
-    """
-    return frozenset(f"{{{n}}}" for n in placeholders(text)) | frozenset(
-        f"%({n})s" for n in _PERCENT.findall(text)
-    )
-
-
-def placeholder_problems(message: Message) -> list[str]:
-    """Placeholders a translation lost, invented or mistyped."""
-    if not message.id or not any(_strings(message.string)):
-        return []
-    try:
-        expected = frozenset().union(*(_names(s) for s in _strings(message.id)))
-    except ValueError as exc:
-        return [f"source: {exc}"]
-    problems = []
-    for form, translation in enumerate(_strings(message.string)):
-        if not translation:
-            continue
+def read_catalog(path: Path, locale: str | None = None) -> Parsed | Problem:
+    """A catalog as read, or why it cannot be read at all."""
+    if locale is not None:
         try:
-            found = _names(translation)
+            plural_rule(locale)
         except ValueError as exc:
-            problems.append(f"msgstr[{form}]: {exc}")
-            continue
-        if found - expected:
-            problems.append(f"unknown placeholder(s) {', '.join(sorted(found - expected))}")
-        # A plural form may leave out {count} ("one item"), never anything else.
-        lost = expected - found - {"{count}"}
-        if lost:
-            problems.append(f"missing placeholder(s) {', '.join(sorted(lost))}")
-    return problems
+            return Problem(path, 0, f"{exc}: name the folder like de, pt_BR, es_MX", "locale")
+    return parse(path, locale)
 
 
-def check_catalog(catalog: Catalog, path: Path, template: Catalog | None) -> list[Problem]:
-    """Everything that would let a customer see a broken or untranslated reply."""
-    problems: list[Problem] = []
-    locale = str(catalog.locale) if catalog.locale else path.parent.parent.name
-    try:
-        plurals = get_plural(locale).num_plurals
-    except ValueError:
-        plurals = catalog.num_plurals
-    if catalog.num_plurals != plurals:
-        problems.append(
-            Problem(
-                path, 1, f"Plural-Forms says {catalog.num_plurals} forms; {locale} has {plurals}"
-            )
-        )
-    wanted = {_key(m) for m in template if m.id} if template is not None else None
-    for message in catalog:
-        if not message.id:
-            continue
-        where = f"msgctxt {message.context!r}: " if message.context else ""
-        line = message.lineno or 0
-
-        def report(text: str, line: int = line, where: str = where) -> None:
-            problems.append(Problem(path, line, where + text))
-
-        if wanted is not None and _key(message) not in wanted:
-            report(f"{_key(message)[1]!r} is no longer in the template (run catalogs update)")
-        strings = _strings(message.string)
-        if message.pluralizable and len(strings) != plurals:
-            report(f"{len(strings)} plural forms; {locale} needs {plurals}")
-        if message.fuzzy:
-            report("fuzzy: review the translation and remove the fuzzy flag")
-        elif not all(strings):
-            report("not translated")
-        for problem in placeholder_problems(message):
-            report(problem)
-    if wanted is not None:
-        present = {_key(m) for m in catalog if m.id}
-        for context, msgid in sorted(wanted - present, key=lambda k: (k[0] or "", k[1])):
-            where = f"msgctxt {context!r}: " if context else ""
-            problems.append(Problem(path, 1, f"{where}{msgid!r} is missing (run catalogs update)"))
-    return problems
-
-
-def catalog_stats(locale: str, catalog: Catalog, template: Catalog) -> Stats:
-    """Fuzzy entries are not translated; entries the catalog lacks are untranslated."""
-    messages = {_key(m): m for m in catalog if m.id}
-    translated = fuzzy = 0
-    keys = [_key(m) for m in template if m.id]
-    for key in keys:
-        message = messages.get(key)
-        if message is None:
-            continue
-        if message.fuzzy:
-            fuzzy += 1
-        elif all(_strings(message.string)):
-            translated += 1
-    return Stats(locale, len(keys), translated, fuzzy, len(keys) - translated - fuzzy)
-
-
-def read_template(locales_dir: Path) -> Catalog | Problem:
+def read_template(locales_dir: Path) -> Parsed | Problem:
     return read_catalog(locales_dir / TEMPLATE)
 
 
-def check_all(locales_dir: Path) -> list[Problem]:
-    """Every problem of every catalog in locales/ (what `fulfillment catalogs check` prints)."""
-    template = read_template(locales_dir)
-    if isinstance(template, Problem):
-        return [template]
-    problems: list[Problem] = []
-    for locale, path in catalog_paths(locales_dir).items():
-        catalog = read_catalog(path, locale)
-        if isinstance(catalog, Problem):
-            problems.append(catalog)
-        else:
-            problems += check_catalog(catalog, path, template)
+def english_problems(sources: Sequence[Source]) -> list[Problem]:
+    """The designers' own texts against the same limits: markup, length."""
+    return [
+        Problem(source.path or Path("intents"), source.line, f"{about(source.context)}{m}", r)
+        for source in sources
+        for text in source.ids
+        for r, m in text_findings(text, kind_of(source.context))
+    ]
+
+
+def _notes(comments: Sequence[str]) -> str:
+    """Notes as text: a .pot wraps long ones over several lines."""
+    return " ".join(" ".join(comments).split())
+
+
+def template_problems(sources: Sequence[Source], template: Parsed) -> list[Problem]:
+    """Where messages.pot no longer says what intents/ says: run catalogs extract."""
+    path = template.path
+    entries = {e.key: e for e in template.entries if not e.obsolete}
+    wanted = {s.key for s in sources}
+    problems = []
+    gone = [e for key, e in entries.items() if key not in wanted]
+    for source in sources:
+        entry = entries.get(source.key)
+        if entry is None:
+            # The old text of the same msgctxt, if any: one finding for one change.
+            same = [e for e in gone if e.context == source.context]
+            if same:
+                old = max(same, key=lambda e: similarity(e.ids, source.ids))
+                gone.remove(old)
+                problems.append(
+                    Problem(
+                        path,
+                        old.line,
+                        f"{about(source.context)}the English changed in {source.where}; "
+                        "messages.pot still has the old text: run catalogs extract",
+                        "template",
+                    )
+                )
+            else:
+                problems.append(
+                    Problem(
+                        source.path or path,
+                        source.line,
+                        f"{about(source.context)}new, not in messages.pot yet: "
+                        "run catalogs extract",
+                        "template",
+                    )
+                )
+        elif entry.ids != source.ids or _notes(entry.comments) != _notes(source.comments):
+            what = "plural" if entry.ids != source.ids else "notes for translators"
+            problems.append(
+                Problem(
+                    path,
+                    entry.line,
+                    f"{about(source.context)}the {what} changed in {source.where}: "
+                    "run catalogs extract",
+                    "template",
+                )
+            )
+    problems += [
+        Problem(
+            path,
+            entry.line,
+            f"{about(entry.context)}{entry.ids[0]!r} is no longer in intents/: "
+            "run catalogs extract",
+            "template",
+        )
+        for entry in gone
+    ]
     return problems
 
 
-def compile_catalog(catalog: Catalog) -> gettext.GNUTranslations:
-    """The catalog as gettext would load it from a .mo file, without a file on disk."""
-    buffer = BytesIO()
-    write_mo(buffer, catalog, use_fuzzy=False)
-    buffer.seek(0)
-    return gettext.GNUTranslations(buffer)
+def check_catalog(
+    catalog: Parsed,
+    path: Path,
+    template: Parsed | None,
+    sources: Sequence[Source] | None = None,
+    served: frozenset[str] = frozenset(),
+) -> list[Problem]:
+    """Every finding of one catalog, against `sources` (intents/), else against the template."""
+    if sources is None:
+        sources = template_sources(template) if template is not None else []
+    locale = path.parent.parent.name
+    fallback = fallback_locale(locale, served | {SOURCE_LOCALE}, SOURCE_LOCALE)
+    return resolve(sources, catalog, locale, fallback).problems
+
+
+def check_all(
+    locales_dir: Path, intents_dir: Path | None = None, locale: str | None = None
+) -> list[Problem]:
+    """Every finding of intents/ (its English, and whether messages.pot is up to date) and of
+    every catalog, or only `locale`'s (what `fulfillment catalogs check` prints)."""
+    problems: list[Problem] = []
+    template = read_template(locales_dir)
+    sources: list[Source] | None = None
+    if intents_dir is not None:
+        sources, problems = intents_sources(intents_dir)
+        problems += english_problems(sources)
+        if problems and not sources:
+            sources = None  # nothing readable in intents/: compare with the template
+    if isinstance(template, Problem):
+        problems.append(template)
+        template_catalog = None
+    else:
+        template_catalog = template
+        if sources is not None:
+            problems += template_problems(sources, template)
+    paths = catalog_paths(locales_dir)
+    served = frozenset(paths)
+    for name, path in paths.items():
+        if locale is not None and name != locale:
+            continue
+        catalog = read_catalog(path, name)
+        if isinstance(catalog, Problem):
+            problems.append(catalog)
+        else:
+            problems += check_catalog(catalog, path, template_catalog, sources, served)
+    return problems
+
+
+def catalog_stats(locale: str, catalog: Parsed, sources: Sequence[Source]) -> Stats:
+    resolution = resolve(sources, catalog, locale, None)
+    return Stats(
+        locale,
+        len(resolution.entries),
+        resolution.count("translated"),
+        resolution.count("stale"),
+        resolution.count("untranslated", "missing"),
+        resolution.count("broken"),
+    )
+
+
+class CatalogTranslations(gettext.NullTranslations):
+    """One locale's catalog as served. `Phrasebook` resolves it against the intent's English
+    (`resolve`); pgettext and npgettext answer reviewed, sound-looking entries only."""
+
+    def __init__(self, locale: str, catalog: Parsed) -> None:
+        super().__init__()
+        self.locale = locale
+        self.catalog = catalog
+        self.forms, self.plural_index, _names = plural_rule(locale)
+        # The locale answering a reply this one cannot answer whole (set by load_translations).
+        self.fallback_locale: str | None = None
+        self.fallback: gettext.NullTranslations | None = None
+        self._reviewed = {
+            e.key: e.strings
+            for e in catalog.entries
+            if not (e.obsolete or e.fuzzy or e.syntax) and all(e.strings)
+        }
+
+    def resolve(self, sources: Sequence[Source]) -> Resolution:
+        return resolve(sources, self.catalog, self.locale, self.fallback_locale)
+
+    def pgettext(self, context: str, message: str) -> str:
+        strings = self._reviewed.get((context, message))
+        return strings[0] if strings and len(strings) == 1 else message
+
+    def npgettext(self, context: str, msgid1: str, msgid2: str, n: int) -> str:
+        strings = self._reviewed.get((context, msgid1))
+        if strings and len(strings) == self.forms:
+            return strings[self.plural_index(n)]
+        return msgid1 if n == 1 else msgid2
+
+
+def _warn(locale: str, problem: Problem, what: str) -> None:
+    logger.warning(
+        "%s: %s",
+        locale,
+        what,
+        extra={
+            "fields": {
+                "locale": locale,
+                "file": str(problem.path),
+                "line": problem.line,
+                "rule": problem.rule,
+                "problem": problem.message,
+            }
+        },
+    )
 
 
 def load_translations(locales_dir: Path) -> dict[str, gettext.NullTranslations]:
-    """Every locale that can be served, with its translations; the source locale needs none.
+    """Every locale that can be served, with its catalog; the source locale needs none.
 
-    A catalog with any problem is not served (its customers get the default locale, never
-    half-translated or broken replies) and each problem is logged as file:line.
+    Every catalog that can be read is served, entry by entry (see the module's docstring);
+    what is wrong with it is logged at start-up, here for the file and by each Phrasebook for
+    its entries. A catalog that cannot be read at all is not served, and logged.
     """
     translations: dict[str, gettext.NullTranslations] = {SOURCE_LOCALE: gettext.NullTranslations()}
-    template = read_template(locales_dir)
-    template_catalog = None if isinstance(template, Problem) else template
+    catalogs: dict[str, CatalogTranslations] = {}
     for locale, path in catalog_paths(locales_dir).items():
-        catalog = read_catalog(path, locale)
-        problems = (
-            [catalog]
-            if isinstance(catalog, Problem)
-            else check_catalog(catalog, path, template_catalog)
-        )
-        if problems or isinstance(catalog, Problem):
-            for problem in problems:
-                logger.warning("locale %s not served: %s", locale, problem)
+        parsed = read_catalog(path, locale)
+        if isinstance(parsed, Problem):
+            _warn(locale, parsed, f"not served: {parsed}")
             continue
-        translations[locale] = compile_catalog(catalog)
+        for problem in parsed.problems:
+            if problem.rule not in SERVED_RULES:
+                _warn(locale, problem, f"served, but {problem}")
+        catalogs[locale] = CatalogTranslations(locale, parsed)
+    translations.update(catalogs)
+    for locale, catalog in catalogs.items():
+        fallback = fallback_locale(locale, translations.keys(), SOURCE_LOCALE)
+        catalog.fallback_locale = fallback
+        catalog.fallback = translations.get(fallback) if fallback else None
     return translations

@@ -1,15 +1,19 @@
-"""`fulfillment catalogs ...`: the translators' workflow with no arguments to remember."""
+"""`fulfillment catalogs ...`: the translators' workflow with no arguments to remember.
+
+Every command reads intents/ and locales/ where the settings say (FULFILLMENT_INTENTS_DIR,
+FULFILLMENT_LOCALES_DIR), says what went wrong in plain words and exits 1, never with a
+traceback (`catalogs --debug ...` shows one).
+"""
 
 from __future__ import annotations
 
-import os
 import sys
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import click
-from babel.messages.frontend import CommandLineInterface
 
-from fulfillment import __version__
 from fulfillment.i18n.catalogs import (
     TEMPLATE,
     Problem,
@@ -17,20 +21,50 @@ from fulfillment.i18n.catalogs import (
     catalog_stats,
     check_all,
     read_catalog,
-    read_template,
 )
-from fulfillment.settings import PROJECT_ROOT, Settings
+from fulfillment.i18n.checks import SERVED_RULES
+from fulfillment.i18n.maintain import CatalogError
+from fulfillment.i18n.maintain import extract as extract_template
+from fulfillment.i18n.maintain import init as init_catalog
+from fulfillment.i18n.maintain import update as update_catalogs
+from fulfillment.i18n.sources import intents_sources, template_sources
+from fulfillment.settings import Settings
 
-WIDTH = "100"
+
+class _Catalogs(click.Group):
+    """The group, catching every error at the command line's edge."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.Abort, click.ClickException, SystemExit):
+            raise
+        except Exception as exc:
+            if ctx.params.get("debug"):
+                raise
+            if isinstance(exc, CatalogError | OSError):
+                raise click.ClickException(str(exc)) from None
+            raise click.ClickException(
+                f"{type(exc).__name__}: {exc} (run `fulfillment catalogs --debug ...` for the "
+                "traceback, and report it)"
+            ) from None
 
 
-def _pybabel(*args: str) -> None:
-    """Babel's own command line, with this project's arguments filled in."""
-    CommandLineInterface().run(["pybabel", *args])  # type: ignore[no-untyped-call]
+def _shown(problem: Problem) -> str:
+    """A finding with its path as the user would type it: relative when under the cwd."""
+    try:
+        path = problem.path.resolve().relative_to(Path.cwd())
+    except (ValueError, OSError):
+        return str(problem)
+    return str(Problem(path, problem.line, problem.message, problem.rule))
+
+
+def _settings() -> Settings:
+    return Settings()
 
 
 def _locales() -> Path:
-    return Settings().locales_dir
+    return _settings().locales_dir
 
 
 def _editable_locales() -> Path:
@@ -44,100 +78,94 @@ def _editable_locales() -> Path:
     return locales
 
 
-@click.group()
-def catalogs() -> None:
+@click.group(cls=_Catalogs)
+@click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error.")
+def catalogs(debug: bool) -> None:
     """Extract, update, start, check and count the translators' catalogs."""
 
 
 @catalogs.command()
 def extract() -> None:
-    """Collect every reply text of intents/*.yaml (and code) into locales/messages.pot."""
-    if not (PROJECT_ROOT / "pyproject.toml").is_file():
-        raise click.ClickException(
-            "catalogs extract reads intents/ and the code of a checkout of the project, "
-            "through its pyproject.toml; run it from there"
-        )
+    """Collect every text of intents/*.yaml into locales/messages.pot."""
+    settings = _settings()
     template = _editable_locales() / TEMPLATE
-    cwd = Path.cwd()
-    os.chdir(PROJECT_ROOT)  # the mapping in pyproject.toml is relative to the project
-    try:
-        _pybabel(
-            "extract",
-            "-F",
-            "pyproject.toml",
-            "-o",
-            str(template),
-            "--sort-by-file",
-            "--width",
-            WIDTH,
-            "--add-comments",
-            "Translators:",
-            "--project",
-            "order-status-fulfillment",
-            "--version",
-            __version__,
-            "--copyright-holder",
-            "order-status-fulfillment contributors",
-            ".",
-        )
-    finally:
-        os.chdir(cwd)
+    if extract_template(settings.intents_dir, template):
+        click.echo(f"{template}: written from {settings.intents_dir}.")
+    else:
+        click.echo(f"{template}: already up to date with {settings.intents_dir}.")
 
 
 @catalogs.command()
 def update() -> None:
-    """Merge the template into every catalog: new texts appear, removed ones go."""
-    locales = _editable_locales()
-    _pybabel(
-        "update",
-        "-i",
-        str(locales / TEMPLATE),
-        "-d",
-        str(locales),
-        "-w",
-        WIDTH,
-        "--ignore-obsolete",
-    )
+    """Merge the template into every catalog: new texts appear, removed ones go, changed
+    ones keep their translation, marked fuzzy, with the old English (#| msgid)."""
+    failed = False
+    for locale, outcome in update_catalogs(_editable_locales()):
+        click.echo(f"{locale}: {outcome}")
+        failed = failed or outcome.startswith("not updated")
+    if failed:
+        sys.exit(1)
 
 
 @catalogs.command()
 @click.argument("locale")
 def init(locale: str) -> None:
     """Start a catalog for a new LOCALE (e.g. it, nl, pt_PT) from the template."""
-    locales = _editable_locales()
-    if (locales / locale / "LC_MESSAGES" / "messages.po").exists():
-        raise click.ClickException(f"{locale} already has a catalog; use 'catalogs update'")
-    _pybabel("init", "-i", str(locales / TEMPLATE), "-d", str(locales), "-l", locale, "-w", WIDTH)
+    path = init_catalog(_editable_locales(), locale)
+    click.echo(f"{path}: started; translate it, then run catalogs check.")
 
 
 @catalogs.command()
-def check() -> None:
-    """Fail (exit 1) on any catalog problem, printed as file:line: what is wrong."""
-    problems = check_all(_locales())
+@click.option("--locale", "only", metavar="LOCALE", help="Check this catalog only (e.g. de).")
+def check(only: str | None) -> None:
+    """Compare intents/, messages.pot and the catalogs; print each finding as
+    file:line: rule: what is wrong; exit 1 if there is any."""
+    settings = _settings()
+    locales = settings.locales_dir
+    paths = catalog_paths(locales)
+    if only is not None and only not in paths:
+        raise click.ClickException(
+            f"no catalog for {only!r} in {locales} (there are: {', '.join(paths) or 'none'})"
+        )
+    problems = check_all(locales, settings.intents_dir, only)
     for problem in problems:
-        click.echo(str(problem), err=True)
-    count = len(catalog_paths(_locales()))
+        click.echo(_shown(problem), err=True)
+    count = 1 if only else len(paths)
     if problems:
-        click.echo(f"{len(problems)} problem(s) in {count} catalog(s).", err=True)
+        rules = Counter(p.rule for p in problems)
+        served = sum(n for rule, n in rules.items() if rule in SERVED_RULES)
+        summary = ", ".join(f"{n} {rule}" for rule, n in sorted(rules.items()))
+        click.echo(
+            f"{len(problems)} finding(s) in intents/ and {count} catalog(s) ({summary}); "
+            f"{len(problems) - served} keep an entry from being served (its replies are "
+            "answered in the fallback language).",
+            err=True,
+        )
         sys.exit(1)
-    click.echo(f"{count} catalog(s) complete and sound.")
+    click.echo(f"{count} catalog(s) complete and sound, in line with intents/.")
 
 
 @catalogs.command()
 def stats() -> None:
-    """Translated, fuzzy and untranslated entries per locale (fuzzy is not translated)."""
-    locales = _locales()
-    template = read_template(locales)
-    if isinstance(template, Problem):
-        raise click.ClickException(str(template))
-    click.echo(f"{'locale':<8} {'translated':>10} {'fuzzy':>6} {'untranslated':>12} {'done':>6}")
-    for locale, path in catalog_paths(locales).items():
+    """Per locale: translated, stale (served with the previous translation of a changed
+    text), untranslated (answered in the fallback language) and broken entries."""
+    settings = _settings()
+    sources, problems = intents_sources(settings.intents_dir)
+    if problems and not sources:
+        template = read_catalog(settings.locales_dir / TEMPLATE)
+        if isinstance(template, Problem):
+            raise click.ClickException(str(template))
+        sources = template_sources(template)
+    header = f"{'locale':<8} {'translated':>10} {'stale':>6} {'untranslated':>12} {'broken':>6}"
+    click.echo(f"{header} {'done':>6}")
+    for locale, path in catalog_paths(settings.locales_dir).items():
         catalog = read_catalog(path, locale)
         if isinstance(catalog, Problem):
             click.echo(f"{locale:<8} {catalog!s}")
             continue
-        s = catalog_stats(locale, catalog, template)
+        s = catalog_stats(locale, catalog, sources)
         done = 100 * s.translated / s.total if s.total else 100.0
         click.echo(
-            f"{locale:<8} {s.translated:>10} {s.fuzzy:>6} {s.untranslated:>12} {done:>5.0f}%"
+            f"{locale:<8} {s.translated:>10} {s.stale:>6} {s.untranslated:>12} {s.broken:>6} "
+            f"{done:>5.0f}%"
         )

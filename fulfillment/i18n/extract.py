@@ -2,7 +2,8 @@
 
 Every reply variant and phrase becomes a catalog entry whose msgctxt is
 "<interest_type>:<key>", with translator comments saying when it is used and what each
-placeholder holds.
+placeholder holds. `entries` is the one place that says which entries an intent has: the
+extractor, `catalogs check` and the phrasebooks all read it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import IO, Any
 
 import yaml
 
-from fulfillment.intents import IntentSpec
+from fulfillment.intents import IntentSpec, SafeLoader
 from fulfillment.templates import placeholders
 
 Extracted = tuple[int, str, tuple[str, ...], list[str]]
@@ -35,24 +36,21 @@ def _comments(spec: IntentSpec, note: str | None, templates: Sequence[str]) -> l
     return comments
 
 
-def extract_intents(
-    fileobj: IO[bytes],
-    keywords: Mapping[str, Any],
-    comment_tags: Sequence[str],
-    options: Mapping[str, Any],
-) -> Iterator[Extracted]:
-    text = fileobj.read().decode("utf-8")
-    spec = IntentSpec.model_validate(yaml.safe_load(text))
-    root = _mapping(yaml.compose(text))
+def entries(spec: IntentSpec, root: yaml.Node | None = None) -> Iterator[Extracted]:
+    """(line, gettext function, (msgctxt, msgid[, msgid_plural]), comments) per entry.
 
-    replies = _mapping(root.get("replies"))
+    Lines come from `root`, the composed YAML file, when given; otherwise they are 0.
+    """
+    top = _mapping(root)
+    replies = _mapping(top.get("replies"))
     for key, reply in spec.replies.items():
-        variants = _mapping(replies[key]).get("variants")
+        node = replies.get(key)
+        variants = _mapping(node).get("variants")
         lines = (
             [_line(n) for n in variants.value] if isinstance(variants, yaml.SequenceNode) else []
         )
         for index, template in enumerate(reply.variants):
-            line = lines[index] if index < len(lines) else _line(replies[key])
+            line = lines[index] if index < len(lines) else (_line(node) if node else 0)
             comments = _comments(spec, reply.note, [template])
             if len(reply.variants) > 1:
                 comments.append(
@@ -61,9 +59,10 @@ def extract_intents(
                 )
             yield line, "pgettext", (spec.context(f"replies.{key}"), template), comments
 
-    phrases = _mapping(root.get("phrases"))
+    phrases = _mapping(top.get("phrases"))
     for key, phrase in spec.phrases.items():
-        line = _line(phrases[key])
+        node = phrases.get(key)
+        line = _line(node) if node else 0
         comments = _comments(spec, phrase.note, phrase.templates())
         context = spec.context(f"phrases.{key}")
         if phrase.is_plural:
@@ -72,3 +71,14 @@ def extract_intents(
         else:
             assert phrase.text is not None
             yield line, "pgettext", (context, phrase.text), comments
+
+
+def extract_intents(
+    fileobj: IO[bytes],
+    keywords: Mapping[str, Any],
+    comment_tags: Sequence[str],
+    options: Mapping[str, Any],
+) -> Iterator[Extracted]:
+    text = fileobj.read().decode("utf-8")
+    spec = IntentSpec.model_validate(yaml.load(text, Loader=SafeLoader))  # noqa: S506 (safe)
+    yield from entries(spec, yaml.compose(text, Loader=SafeLoader))

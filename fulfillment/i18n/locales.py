@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from babel import Locale, UnknownLocaleError
@@ -121,6 +121,36 @@ class LocaleResolver:
             return preferred
         relatives = sorted(a for a in self.available if a.split("_")[0] == language)
         return relatives[0] if relatives else self.default
+
+
+def _generality(locale: str) -> int:
+    """How far a locale speaks for others: regional 0, a family's default 1, a bare
+    language 2, a language's default 3 (en_AU, en_GB, es, en_US)."""
+    language = locale.split("_")[0]
+    if LANGUAGE_DEFAULTS.get(language) == locale:
+        return 3
+    if "_" not in locale:
+        return 2
+    return 1 if locale in FAMILY_DEFAULTS.values() else 0
+
+
+def fallback_locale(locale: str, served: Collection[str], source: str) -> str | None:
+    """The locale that answers, whole, a reply `locale` has no translation for.
+
+    Its nearest served relative that speaks for more people (en_AU -> en_GB -> en_US;
+    es_MX -> es -> en_US; pt_PT -> pt_BR -> en_US), else the source locale, whose English is
+    complete by definition; None for the source locale itself. Each step goes to a more
+    general locale, so a chain never loops.
+    """
+    if locale == source:
+        return None
+    language = locale.split("_")[0]
+    candidates = [FAMILY_DEFAULTS.get(ancestor) for ancestor in ancestors(locale)]
+    candidates += [language, LANGUAGE_DEFAULTS.get(language)]
+    for candidate in candidates:
+        if candidate and candidate in served and _generality(candidate) > _generality(locale):
+            return candidate
+    return source
 
 
 def bcp47(locale_name: str) -> str:

@@ -6,9 +6,17 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from fulfillment.domain import Item, Order, OrderStatus, Shipment
+from fulfillment.domain import (
+    Item,
+    Order,
+    OrderStatus,
+    Shipment,
+    ShipmentStatus,
+    derived_status,
+)
 from fulfillment.extraction.extractor import Extraction
 from fulfillment.handlers.order_status import order_messages, order_summary
+from fulfillment.handlers.parcels import TroublePolicy
 from fulfillment.phrasing import Phrasebook
 from fulfillment.reply import (
     CardMessage,
@@ -102,12 +110,112 @@ def sample_order(status: OrderStatus, number: str = "748596") -> Order:
         placed_date=placed,
         currency="EUR",
         total=Decimal("74.90"),
-        shipment=shipment,
+        shipments=(shipment,) if shipment else (),
         items=(
             Item("Cotton kurta, indigo", 1, f"{_IMAGES}/kurta-indigo.jpg"),
             Item("Leather sandals", 2, f"{_IMAGES}/sandals.jpg"),
         ),
     )
+
+
+# The day the sample replies are told on, so that late and stale read the same every day.
+SAMPLE_TODAY = dt.date(2026, 11, 28)
+SAMPLE_POLICY = TroublePolicy(late_after_days=2, stale_after_days=5)
+_KURTA = Item("Cotton kurta, indigo", 1, f"{_IMAGES}/kurta-indigo.jpg")
+_SANDALS = Item("Leather sandals", 2, f"{_IMAGES}/sandals.jpg")
+
+
+def _parcel(state: ShipmentStatus, *items: Item, **fields: Any) -> Shipment:
+    carrier, number = ("DHL", "JJD0099887766") if _SANDALS in items else ("Blue Dart", "BD1")
+    return Shipment(
+        carrier=carrier,
+        tracking_number=number,
+        tracking_url=f"https://track.example.com/{number}",
+        status=state,
+        items=items,
+        **fields,
+    )
+
+
+def parcel_samples() -> list[tuple[str, str, Order]]:
+    """Orders in parcels, in trouble or not, keyed by the reply each shows."""
+    delivered = _parcel(
+        ShipmentStatus.DELIVERED,
+        _KURTA,
+        expected_date=dt.date(2026, 11, 27),
+        delivered_date=dt.date(2026, 11, 26),
+    )
+    base = sample_order(OrderStatus.SHIPPED, "556677")
+
+    def order(*parcels: Shipment) -> Order:
+        status = derived_status(parcels, OrderStatus.SHIPPED)
+        return Order(base.number, status, base.placed_date, base.currency, base.total, parcels)
+
+    dates = {
+        ShipmentStatus.IN_TRANSIT: {"expected_date": dt.date(2026, 12, 1)},
+        ShipmentStatus.DELIVERED: {"delivered_date": dt.date(2026, 11, 27)},
+    }
+    samples = [
+        (
+            f"parcel_{state.value}",
+            f"two parcels, the second {state.value.replace('_', ' ')}",
+            order(delivered, _parcel(state, _SANDALS, **dates.get(state, {}))),
+        )
+        for state in ShipmentStatus
+    ]
+    late = {"expected_date": dt.date(2026, 11, 24)}
+    stale = {
+        "expected_date": dt.date(2026, 11, 30),
+        "updated_at": dt.datetime(2026, 11, 18, 9, tzinfo=dt.UTC),
+    }
+    samples += [
+        (
+            "parcel_late",
+            "two parcels, the second late",
+            order(delivered, _parcel(ShipmentStatus.IN_TRANSIT, _SANDALS, **late)),
+        ),
+        (
+            "parcel_stale",
+            "two parcels, no tracking news of the second",
+            order(delivered, _parcel(ShipmentStatus.IN_TRANSIT, _SANDALS, **stale)),
+        ),
+        (
+            "order_late",
+            "one parcel, late",
+            order(_parcel(ShipmentStatus.IN_TRANSIT, _KURTA, **late)),
+        ),
+        (
+            "order_stale",
+            "one parcel, no tracking news",
+            order(_parcel(ShipmentStatus.IN_TRANSIT, _KURTA, **stale)),
+        ),
+        (
+            "order_exception",
+            "one parcel, a problem at the carrier",
+            order(_parcel(ShipmentStatus.EXCEPTION, _KURTA)),
+        ),
+        (
+            "order_delivery_failed",
+            "one parcel, delivery attempt failed",
+            order(_parcel(ShipmentStatus.DELIVERY_FAILED, _KURTA)),
+        ),
+        (
+            "order_returned_to_sender",
+            "one parcel, returned to sender",
+            order(_parcel(ShipmentStatus.RETURNED, _KURTA)),
+        ),
+        (
+            "handover_offer",
+            "a person offered: two parcels, one delivery failed",
+            order(delivered, _parcel(ShipmentStatus.DELIVERY_FAILED, _SANDALS)),
+        ),
+    ]
+    return samples
+
+
+def _told(order: Order, book: Phrasebook, response_type: ResponseType) -> tuple[Message, ...]:
+    messages, _ = order_messages(order, book, response_type, SAMPLE_TODAY, SAMPLE_POLICY)
+    return messages
 
 
 def _text(text: str) -> tuple[Message, ...]:
@@ -125,8 +233,10 @@ def every_reply(book: Phrasebook, response_type: ResponseType) -> list[dict[str,
         row(
             status.value,
             f"status: {status.value}",
-            order_messages(sample_order(status), book, response_type),
+            _told(sample_order(status), book, response_type),
         )
+    for key, label, order in parcel_samples():
+        row(key, label, _told(order, book, response_type))
     first_name = "Ravi"
     row("not_found", "order not found", _text(book.reply("not_found", {"order_id": "123456"})))
     row(
@@ -139,7 +249,7 @@ def every_reply(book: Phrasebook, response_type: ResponseType) -> list[dict[str,
         "only_open_order",
         "the only open order",
         _text(book.reply("only_open_order", {"order_id": open_order.number}))
-        + order_messages(open_order, book, response_type),
+        + _told(open_order, book, response_type),
     )
     several = [sample_order(OrderStatus.SHIPPED), sample_order(OrderStatus.PROCESSING, "748597")]
     summaries = book.join_list([order_summary(order, book) for order in several])

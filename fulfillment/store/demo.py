@@ -41,6 +41,15 @@ JONAS = {
 }
 
 
+# Orders in parcels, and parcels in trouble (late, stale, a problem at the carrier).
+LENA = {
+    "first_name": "Lena",
+    "last_name": "Kowalski",
+    "email": "lena.k@example.com",
+    "identities": [{"channel": "TELEGRAM", "user_id": "44002", "user_name": "lenak"}],
+}
+
+
 def _item(name: str, quantity: int, image: str) -> dict[str, Any]:
     return {"name": name, "quantity": quantity, "image_url": f"{IMAGES}/{image}.jpg"}
 
@@ -202,4 +211,78 @@ def demo_orders(today: dt.date) -> list[OrderRecord]:
             "items": [_item("Espresso cups, set of 2", 1, "cups")],
         },
     ]
+    raw += _parcel_orders(day, today)
     return [OrderRecord.model_validate(order) for order in raw]
+
+
+def _parcel_orders(day: Any, today: dt.date) -> list[dict[str, Any]]:
+    def parcel(carrier: str, tracking: str, status: str, **fields: Any) -> dict[str, Any]:
+        slug = carrier.lower().replace(" ", "-")
+        return {
+            "carrier": carrier,
+            "tracking_number": tracking,
+            "tracking_url": f"{TRACKING}/{slug}/{tracking}",
+            "status": status,
+            **fields,
+        }
+
+    shirt = {"name": "Linen shirt", "quantity": 1}
+    hat = {"name": "Straw hat", "quantity": 1}
+    sandals = {"name": "Sandals", "quantity": 2}
+    old_news = dt.datetime.combine(today - dt.timedelta(days=8), dt.time(9), dt.UTC)
+
+    def order(number: str, placed: int, *parcels: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "number": number,
+            "placed_date": day(placed),
+            "currency": "EUR",
+            "total": "89.90",
+            "customer": LENA,
+            "shipments": list(parcels),
+        }
+
+    return [
+        order(
+            "556677",
+            -6,
+            parcel(
+                "CTT",
+                "CT123456789PT",
+                "delivered",
+                expected_date=day(-1),
+                delivered_date=day(-2),
+                items=[shirt],
+            ),
+            parcel(
+                "DHL", "JJD0099887766", "in_transit", expected_date=day(3), items=[hat, sandals]
+            ),
+        ),
+        order(
+            "556678",
+            -12,
+            parcel("UPS", "1Z999AA10000000001", "in_transit", expected_date=day(-5), items=[hat]),
+        ),
+        order(
+            "556679",
+            -9,
+            parcel("DHL", "JJD0012345678", "exception", expected_date=day(1), items=[sandals]),
+        ),
+        order(
+            "556680",
+            -10,
+            parcel(
+                "GLS",
+                "GLS5566801",
+                "in_transit",
+                expected_date=day(2),
+                updated_at=old_news.isoformat(),
+                items=[shirt],
+            ),
+        ),
+        order(
+            "556681",
+            -2,
+            parcel("CTT", "CT000000001PT", "in_transit", expected_date=day(2), items=[shirt]),
+            parcel("CTT", "CT000000002PT", "label_created", items=[hat]),
+        ),
+    ]

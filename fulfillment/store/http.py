@@ -35,7 +35,16 @@ from pydantic import (
     field_validator,
 )
 
-from fulfillment.domain import Asker, Item, Order, OrderStatus, Shipment, normalize_order_number
+from fulfillment.domain import (
+    Asker,
+    Item,
+    Order,
+    OrderStatus,
+    Shipment,
+    ShipmentStatus,
+    derived_status,
+    normalize_order_number,
+)
 from fulfillment.errors import ConfigurationError
 from fulfillment.store.base import BackendError
 
@@ -136,6 +145,18 @@ class FieldPaths(BaseModel):
     item_name: DottedPath = "name"
     item_quantity: DottedPath = "quantity"
     item_image_url: DottedPath = "image_url"
+    # A list of parcels; when set, the shipment_* paths are relative to one of its elements
+    # (and the flat carrier ... delivered_date fields above are not read).
+    shipments: DottedPath | None = None
+    shipment_carrier: DottedPath = "carrier"
+    shipment_tracking_number: DottedPath = "tracking_number"
+    shipment_tracking_url: DottedPath = "tracking_url"
+    shipment_status: DottedPath = "status"
+    shipment_expected_date: DottedPath = "expected_date"
+    shipment_delivered_date: DottedPath = "delivered_date"
+    shipment_updated_at: DottedPath = "updated_at"
+    # The parcel's items, with the item_* paths relative to one of them.
+    shipment_items: DottedPath = "items"
 
 
 class ShopApiConfig(BaseModel):
@@ -170,6 +191,11 @@ class ShopApiConfig(BaseModel):
     statuses: dict[str, OrderStatus] = Field(
         default_factory=dict,
         description="The shop's status words (any case) to ours; our own words need no entry.",
+    )
+    shipment_statuses: dict[str, ShipmentStatus] = Field(
+        default_factory=dict,
+        description="The shop's parcel status words (any case) to ours (label_created, "
+        "in_transit, out_for_delivery, delivered, delivery_failed, exception, returned).",
     )
 
     @field_validator("base_url")
@@ -208,6 +234,19 @@ class ShopApiConfig(BaseModel):
     @classmethod
     def _status_words(cls, value: dict[str, OrderStatus]) -> dict[str, OrderStatus]:
         words: dict[str, OrderStatus] = {}
+        for word, status in value.items():
+            key = word.strip().casefold()
+            if not key:
+                raise ValueError("status words must not be empty")
+            if words.get(key, status) is not status:
+                raise ValueError(f"{word!r} is mapped twice (status words ignore case)")
+            words[key] = status
+        return words
+
+    @field_validator("shipment_statuses")
+    @classmethod
+    def _shipment_words(cls, value: dict[str, ShipmentStatus]) -> dict[str, ShipmentStatus]:
+        words: dict[str, ShipmentStatus] = {}
         for word, status in value.items():
             key = word.strip().casefold()
             if not key:
@@ -323,6 +362,14 @@ def _quantity(value: object, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise _Unreadable(f"{name} is not a positive whole number")
     return value
+
+
+def _moment(value: str) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise _Unreadable("shipment updated_at is not an ISO date and time") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _url(value: object, name: str) -> str | None:
@@ -539,24 +586,80 @@ class HttpOrderStore:
         if not _CURRENCY.match(currency):
             raise _Unreadable("currency is not a three-letter code")
 
+        if paths.shipments is None:
+            shipments = self._flat_shipment(data)
+        else:
+            shipments = self._shipments(_at(data, paths.shipments))
+        items = self._items(_at(data, paths.items))
+        if not items:
+            items = tuple(item for shipment in shipments for item in shipment.items)
+        return Order(
+            number=normalize_order_number(number),
+            status=derived_status(shipments, self._status(raw_status)),
+            placed_date=placed,
+            currency=currency,
+            total=_amount(_at(data, paths.total), "total"),
+            shipments=shipments,
+            items=items,
+        )
+
+    def _flat_shipment(self, data: Mapping[str, object]) -> tuple[Shipment, ...]:
+        paths = self.config.fields
         carrier = _text(_at(data, paths.carrier), "carrier")
         tracking_number = _text(_at(data, paths.tracking_number), "tracking_number")
         tracking_url = _url(_at(data, paths.tracking_url), "tracking_url")
         expected = _date(_at(data, paths.expected_date), "expected_date")
         delivered = _date(_at(data, paths.delivered_date), "delivered_date")
-        shipment = None
         if carrier or tracking_number or tracking_url or expected or delivered:
-            shipment = Shipment(carrier, tracking_number, tracking_url, expected, delivered)
+            return (Shipment(carrier, tracking_number, tracking_url, expected, delivered),)
+        return ()
 
-        return Order(
-            number=normalize_order_number(number),
-            status=self._status(raw_status),
-            placed_date=placed,
-            currency=currency,
-            total=_amount(_at(data, paths.total), "total"),
-            shipment=shipment,
-            items=self._items(_at(data, paths.items)),
-        )
+    def _shipments(self, value: object) -> tuple[Shipment, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            raise _Unreadable("shipments is not a list")
+        paths = self.config.fields
+        found = []
+        for entry in value[:50]:
+            if not isinstance(entry, dict):
+                raise _Unreadable("a shipment is not an object")
+            state = _text(_at(entry, paths.shipment_status), "shipment status")
+            updated = _text(_at(entry, paths.shipment_updated_at), "shipment updated_at")
+            found.append(
+                Shipment(
+                    carrier=_text(_at(entry, paths.shipment_carrier), "shipment carrier"),
+                    tracking_number=_text(
+                        _at(entry, paths.shipment_tracking_number), "shipment tracking_number"
+                    ),
+                    tracking_url=_url(
+                        _at(entry, paths.shipment_tracking_url), "shipment tracking_url"
+                    ),
+                    expected_date=_date(
+                        _at(entry, paths.shipment_expected_date), "shipment expected_date"
+                    ),
+                    delivered_date=_date(
+                        _at(entry, paths.shipment_delivered_date), "shipment delivered_date"
+                    ),
+                    status=self._shipment_status(state) if state else None,
+                    items=self._items(_at(entry, paths.shipment_items)),
+                    updated_at=_moment(updated) if updated else None,
+                )
+            )
+        return tuple(found)
+
+    def _shipment_status(self, word: str) -> ShipmentStatus:
+        key = word.strip().casefold()
+        found = self.config.shipment_statuses.get(key)
+        if found is not None:
+            return found
+        try:
+            return ShipmentStatus(key)
+        except ValueError:
+            shown = f" {word.strip()!r}" if _SAFE_WORD.match(word.strip()) else ""
+            raise _Unreadable(
+                f"unknown shipment status word{shown}; map it under 'shipment_statuses'"
+            ) from None
 
     def _items(self, value: object) -> tuple[Item, ...]:
         if value is None:

@@ -14,7 +14,9 @@ from pydantic import ValidationError
 
 from fulfillment.store.records import OrderRecord
 
-# One CSV row per item; the order's own columns repeat on each of its rows.
+# One CSV row per item; the order's own columns repeat on each of its rows (or stay blank
+# after the first). The shipment columns say which parcel the row's item is in: rows with
+# the same `parcel` (else the same tracking number, else carrier) are one parcel.
 CSV_ORDER_COLUMNS = {
     "order_number": ("number",),
     "status": ("status",),
@@ -24,15 +26,25 @@ CSV_ORDER_COLUMNS = {
     "email": ("customer", "email"),
     "first_name": ("customer", "first_name"),
     "last_name": ("customer", "last_name"),
-    "carrier": ("carrier",),
-    "tracking_number": ("tracking_number",),
-    "tracking_url": ("tracking_url",),
-    "expected_date": ("expected_date",),
-    "delivered_date": ("delivered_date",),
+}
+CSV_SHIPMENT_COLUMNS = {
+    "carrier": "carrier",
+    "tracking_number": "tracking_number",
+    "tracking_url": "tracking_url",
+    "expected_date": "expected_date",
+    "delivered_date": "delivered_date",
+    "shipment_status": "status",
+    "shipment_updated_at": "updated_at",
 }
 CSV_IDENTITY_COLUMNS = ("channel", "user_id", "user_name")
 CSV_ITEM_COLUMNS = {"item_name": "name", "item_quantity": "quantity", "item_image_url": "image_url"}
-CSV_COLUMNS = (*CSV_ORDER_COLUMNS, *CSV_IDENTITY_COLUMNS, *CSV_ITEM_COLUMNS)
+CSV_COLUMNS = (
+    *CSV_ORDER_COLUMNS,
+    "parcel",
+    *CSV_SHIPMENT_COLUMNS,
+    *CSV_IDENTITY_COLUMNS,
+    *CSV_ITEM_COLUMNS,
+)
 
 
 class ImportFailed(Exception):
@@ -135,7 +147,8 @@ def _csv_entries(text: str) -> tuple[list[_Entry], list[tuple[int, str]]]:
     # newline="" lets the csv module keep line breaks that are quoted inside a field.
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = reader.fieldnames or []
-    missing = [c for c in ("order_number", "status", "placed_date") if c not in header]
+    # Without a status column, each order's status is worked out from its parcels.
+    missing = [c for c in ("order_number", "placed_date") if c not in header]
     unknown = [c for c in header if c not in CSV_COLUMNS]
     if missing or unknown:
         problems = [(1, f"missing column(s) {', '.join(missing)}")] if missing else []
@@ -170,15 +183,52 @@ def _csv_entries(text: str) -> tuple[list[_Entry], list[tuple[int, str]]]:
                         f"{column} differs from the order's first row (line {entry.line})",
                     )
                 )
+        item = {target: cells[c] for c, target in CSV_ITEM_COLUMNS.items() if cells.get(c)}
+        _parcel_row(entry, cells, item, line, problems)
         identity = {k: cells[k] for k in CSV_IDENTITY_COLUMNS if cells.get(k)}
         if identity and identity not in entry.data["customer"]["identities"]:
             entry.data["customer"]["identities"].append(identity)
             entry.row_lines["identities"].append(line)
-        item = {target: cells[c] for c, target in CSV_ITEM_COLUMNS.items() if cells.get(c)}
         if item:
             entry.data["items"].append(item)
             entry.row_lines["items"].append(line)
+    for entry in entries.values():
+        parcels = entry.data.pop("parcels", {})
+        if len(parcels) == 1 and "parcel" not in header:
+            # One parcel named only by its tracking columns, as files before parcels have
+            # it: the whole order is in it.
+            next(iter(parcels.values()))["items"] = []
+        for parcel in parcels.values():
+            del parcel["_line"]
+        if parcels:
+            entry.data["shipments"] = list(parcels.values())
     return list(entries.values()), problems
+
+
+def _parcel_row(
+    entry: _Entry,
+    cells: dict[str, str],
+    item: dict[str, str],
+    line: int,
+    problems: list[tuple[int, str]],
+) -> None:
+    """Put the row's shipment columns (and its item) in the parcel it names, if any."""
+    fields = {target: cells[c] for c, target in CSV_SHIPMENT_COLUMNS.items() if cells.get(c)}
+    key = cells.get("parcel") or fields.get("tracking_number") or fields.get("carrier")
+    if not key and not fields:
+        return
+    # Shipment columns with nothing naming the parcel: the order's one unnamed parcel.
+    key = key or ""
+    parcels = entry.data.setdefault("parcels", {})
+    parcel = parcels.setdefault(key, {"items": [], "_line": line})
+    for name, value in fields.items():
+        if parcel.setdefault(name, value) != value:
+            column = next(c for c, target in CSV_SHIPMENT_COLUMNS.items() if target == name)
+            problems.append(
+                (line, f"{column} differs from the parcel's first row (line {parcel['_line']})")
+            )
+    if item.get("name"):
+        parcel["items"].append({"name": item["name"], "quantity": item.get("quantity", "1")})
 
 
 def read_orders(path: Path, file_format: str | None = None) -> list[OrderRecord]:

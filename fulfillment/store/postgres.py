@@ -11,7 +11,15 @@ import psycopg
 from psycopg import AsyncConnection, AsyncCursor
 from psycopg_pool import AsyncConnectionPool
 
-from fulfillment.domain import OPEN_STATUSES, Asker, Item, Order, OrderStatus, Shipment
+from fulfillment.domain import (
+    OPEN_STATUSES,
+    Asker,
+    Item,
+    Order,
+    OrderStatus,
+    Shipment,
+    ShipmentStatus,
+)
 from fulfillment.store.base import CustomerSummary, customer_summaries
 from fulfillment.store.records import CustomerRecord, OrderRecord
 
@@ -67,6 +75,20 @@ MIGRATIONS: list[str] = [
         at TIMESTAMPTZ NOT NULL DEFAULT now()
     );
     CREATE INDEX lookup_misses_by_asker ON lookup_misses (asker, at);
+    """,
+    """
+    -- Parcels: an order's one shipment becomes its parcel 0.
+    ALTER TABLE shipments ADD COLUMN position INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE shipments ADD COLUMN status TEXT;
+    ALTER TABLE shipments ADD COLUMN updated_at TIMESTAMPTZ;
+    CREATE TABLE shipment_items (
+        order_id BIGINT NOT NULL REFERENCES orders(id) ON DELETE CASCADE,
+        shipment INTEGER NOT NULL,
+        position INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        quantity INTEGER NOT NULL,
+        PRIMARY KEY (order_id, shipment, position)
+    );
     """,
 ]
 
@@ -199,12 +221,42 @@ class PostgresOrderStore:
     async def _order(cur: AsyncCursor[Any], row: tuple[Any, ...]) -> Order:
         order_id, number, status, placed, currency, total = row
         await cur.execute(
-            "SELECT carrier, tracking_number, tracking_url, expected_date, delivered_date "
-            "FROM shipments WHERE order_id = %s LIMIT 1",
+            "SELECT position, carrier, tracking_number, tracking_url, expected_date, "
+            "delivered_date, status, updated_at FROM shipments WHERE order_id = %s "
+            "ORDER BY position",
             (order_id,),
         )
-        found = await cur.fetchone()
-        shipment = Shipment(*found) if found else None
+        parcels = await cur.fetchall()
+        await cur.execute(
+            "SELECT shipment, name, quantity FROM shipment_items WHERE order_id = %s "
+            "ORDER BY shipment, position",
+            (order_id,),
+        )
+        contents: dict[int, list[Item]] = {}
+        for shipment, name, quantity in await cur.fetchall():
+            contents.setdefault(shipment, []).append(Item(name, quantity))
+        shipments = tuple(
+            Shipment(
+                carrier,
+                tracking_number,
+                tracking_url,
+                expected,
+                delivered,
+                ShipmentStatus(state) if state else None,
+                tuple(contents.get(position, ())),
+                updated,
+            )
+            for (
+                position,
+                carrier,
+                tracking_number,
+                tracking_url,
+                expected,
+                delivered,
+                state,
+                updated,
+            ) in parcels
+        )
         await cur.execute(
             "SELECT name, quantity, image_url FROM items WHERE order_id = %s ORDER BY position",
             (order_id,),
@@ -216,7 +268,7 @@ class PostgresOrderStore:
             placed_date=placed,
             currency=currency,
             total=Decimal(total) if total is not None else None,
-            shipment=shipment,
+            shipments=shipments,
             items=items,
         )
 
@@ -288,6 +340,7 @@ async def _save_customer(cur: AsyncCursor[Any], customer: CustomerRecord) -> int
 
 
 async def _save_order(cur: AsyncCursor[Any], customer_id: int, record: OrderRecord) -> None:
+    order = record.to_order()
     await cur.execute(
         "INSERT INTO orders (number, customer_id, status, placed_date, currency, total) "
         "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (number) DO UPDATE SET "
@@ -295,24 +348,24 @@ async def _save_order(cur: AsyncCursor[Any], customer_id: int, record: OrderReco
         "placed_date = excluded.placed_date, currency = excluded.currency, total = excluded.total "
         "RETURNING id",
         (
-            record.number,
+            order.number,
             customer_id,
-            record.status.value,
-            record.placed_date,
-            record.currency,
-            record.total,
+            order.status.value,
+            order.placed_date,
+            order.currency,
+            order.total,
         ),
     )
     row = await cur.fetchone()
     assert row is not None
     order_id = row[0]
-    await cur.execute("DELETE FROM shipments WHERE order_id = %s", (order_id,))
-    await cur.execute("DELETE FROM items WHERE order_id = %s", (order_id,))
-    order = record.to_order()
-    if order.shipment:
-        s = order.shipment
+    for table in ("shipments", "shipment_items", "items"):
+        await cur.execute(f"DELETE FROM {table} WHERE order_id = %s", (order_id,))  # noqa: S608
+    for position, s in enumerate(order.shipments):
         await cur.execute(
-            "INSERT INTO shipments VALUES (%s, %s, %s, %s, %s, %s)",
+            "INSERT INTO shipments (order_id, carrier, tracking_number, tracking_url, "
+            "expected_date, delivered_date, position, status, updated_at) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (
                 order_id,
                 s.carrier,
@@ -320,8 +373,16 @@ async def _save_order(cur: AsyncCursor[Any], customer_id: int, record: OrderReco
                 s.tracking_url,
                 s.expected_date,
                 s.delivered_date,
+                position,
+                s.status.value if s.status else None,
+                s.updated_at,
             ),
         )
+        for index, item in enumerate(s.items):
+            await cur.execute(
+                "INSERT INTO shipment_items VALUES (%s, %s, %s, %s, %s)",
+                (order_id, position, index, item.name, item.quantity),
+            )
     for position, item in enumerate(order.items):
         await cur.execute(
             "INSERT INTO items VALUES (%s, %s, %s, %s, %s)",

@@ -15,6 +15,8 @@ from fulfillment.domain import (
     Order,
     OrderStatus,
     Shipment,
+    ShipmentStatus,
+    derived_status,
     is_order_number,
     normalize_order_number,
 )
@@ -76,14 +78,55 @@ class ItemRecord(_Record):
     quantity: int = Field(default=1, ge=1, le=100_000)
     image_url: HttpUrl | None = None
 
+    def to_item(self) -> Item:
+        return Item(self.name, self.quantity, str(self.image_url) if self.image_url else None)
+
+
+class ShipmentRecord(_Record):
+    """One parcel: its carrier and tracking, where it is, and what is in it."""
+
+    carrier: Text | None = None
+    tracking_number: Text | None = None
+    tracking_url: HttpUrl | None = None
+    status: ShipmentStatus | None = None
+    expected_date: dt.date | None = None
+    delivered_date: dt.date | None = None
+    updated_at: dt.datetime | None = None
+    items: list[ItemRecord] = Field(default_factory=list, max_length=1000)
+
+    def to_shipment(self) -> Shipment:
+        return Shipment(
+            carrier=self.carrier,
+            tracking_number=self.tracking_number,
+            tracking_url=str(self.tracking_url) if self.tracking_url else None,
+            expected_date=self.expected_date,
+            delivered_date=self.delivered_date,
+            status=self.status,
+            items=tuple(item.to_item() for item in self.items),
+            updated_at=self.updated_at,
+        )
+
+
+# The flat fields of an order with one parcel, as files written before parcels have them.
+FLAT_SHIPMENT_FIELDS = (
+    "carrier",
+    "tracking_number",
+    "tracking_url",
+    "expected_date",
+    "delivered_date",
+)
+
 
 class OrderRecord(_Record):
     number: Annotated[str, AfterValidator(_order_number)]
-    status: OrderStatus
+    # Left out, it is worked out from the parcels (placed when there are none).
+    status: OrderStatus | None = None
     placed_date: dt.date
     currency: Annotated[str, AfterValidator(_currency)] = "USD"
     total: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
     customer: CustomerRecord
+    shipments: list[ShipmentRecord] = Field(default_factory=list, max_length=50)
+    # One parcel's fields directly on the order: still read, as that one parcel.
     carrier: Text | None = None
     tracking_number: Text | None = None
     tracking_url: HttpUrl | None = None
@@ -91,25 +134,36 @@ class OrderRecord(_Record):
     delivered_date: dt.date | None = None
     items: list[ItemRecord] = Field(default_factory=list, max_length=1000)
 
-    def to_order(self) -> Order:
-        shipment = None
-        if self.carrier or self.tracking_number or self.expected_date or self.delivered_date:
-            shipment = Shipment(
-                carrier=self.carrier,
-                tracking_number=self.tracking_number,
-                tracking_url=str(self.tracking_url) if self.tracking_url else None,
-                expected_date=self.expected_date,
-                delivered_date=self.delivered_date,
+    @model_validator(mode="after")
+    def _one_way_of_giving_parcels(self) -> OrderRecord:
+        flat = [name for name in FLAT_SHIPMENT_FIELDS if getattr(self, name) is not None]
+        if flat and self.shipments:
+            raise ValueError(
+                f"give the parcels in shipments or as {', '.join(flat)} on the order, not both"
             )
+        if flat:
+            self.shipments = [
+                ShipmentRecord(**{name: getattr(self, name) for name in FLAT_SHIPMENT_FIELDS})
+            ]
+            for name in FLAT_SHIPMENT_FIELDS:
+                setattr(self, name, None)
+        if self.status is None and not self.shipments:
+            self.status = OrderStatus.PLACED
+        return self
+
+    def to_order(self) -> Order:
+        shipments = tuple(record.to_shipment() for record in self.shipments)
+        items = tuple(item.to_item() for item in self.items)
+        if not items:
+            # Only the parcels name the items: the order holds what they hold.
+            items = tuple(item for shipment in shipments for item in shipment.items)
+        given = self.status or OrderStatus.SHIPPED
         return Order(
             number=self.number,
-            status=self.status,
+            status=derived_status(shipments, given),
             placed_date=self.placed_date,
             currency=self.currency,
             total=self.total,
-            shipment=shipment,
-            items=tuple(
-                Item(i.name, i.quantity, str(i.image_url) if i.image_url else None)
-                for i in self.items
-            ),
+            shipments=shipments,
+            items=items,
         )

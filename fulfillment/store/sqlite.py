@@ -10,7 +10,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from fulfillment.domain import OPEN_STATUSES, Asker, Item, Order, OrderStatus, Shipment
+from fulfillment.domain import (
+    OPEN_STATUSES,
+    Asker,
+    Item,
+    Order,
+    OrderStatus,
+    Shipment,
+    ShipmentStatus,
+)
 from fulfillment.store.base import CustomerSummary, customer_summaries
 from fulfillment.store.records import CustomerRecord, OrderRecord
 
@@ -57,6 +65,24 @@ CREATE TABLE IF NOT EXISTS items (
 );
 """
 
+# Each runs once, in order, on a store whose PRAGMA user_version is lower (`fulfillment db
+# upgrade`, and every start). 1: parcels. An order's one shipment becomes its parcel 0.
+MIGRATIONS: list[str] = [
+    """
+    ALTER TABLE shipments ADD COLUMN position INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE shipments ADD COLUMN status TEXT;
+    ALTER TABLE shipments ADD COLUMN updated_at TEXT;
+    CREATE TABLE shipment_items (
+        order_id INTEGER NOT NULL REFERENCES orders(id) ON DELETE CASCADE,
+        shipment INTEGER NOT NULL,
+        position INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        quantity INTEGER NOT NULL,
+        PRIMARY KEY (order_id, shipment, position)
+    );
+    """,
+]
+
 # Ownership is part of every query, so an order of someone else's is simply not found.
 OWNED_BY_ASKER = """
     c.email = :email
@@ -66,10 +92,16 @@ OWNED_BY_ASKER = """
           AND (i.user_id = :uid OR i.user_name = :user_name)
     )
 """
-# One statement per lookup: the shipment joined, the items aggregated as JSON.
+# One statement per lookup: the parcels (each with its items) and the items aggregated as JSON.
 ORDER_COLUMNS = """
     o.id, o.number, o.status, o.placed_date, o.currency, o.total,
-    s.carrier, s.tracking_number, s.tracking_url, s.expected_date, s.delivered_date,
+    (SELECT json_group_array(json_array(
+         s.carrier, s.tracking_number, s.tracking_url, s.expected_date, s.delivered_date,
+         s.status, s.updated_at,
+         (SELECT json_group_array(json_array(si.name, si.quantity))
+            FROM (SELECT name, quantity FROM shipment_items
+                  WHERE order_id = o.id AND shipment = s.position ORDER BY position) AS si)))
+       FROM (SELECT * FROM shipments WHERE order_id = o.id ORDER BY position) AS s),
     (SELECT json_group_array(json_array(i.name, i.quantity, i.image_url))
        FROM (SELECT name, quantity, image_url FROM items
              WHERE order_id = o.id ORDER BY position) AS i)
@@ -78,13 +110,11 @@ ORDER_COLUMNS = """
 FIND_ORDER = f"""
 SELECT {ORDER_COLUMNS}
 FROM orders o JOIN customers c ON c.id = o.customer_id
-LEFT JOIN shipments s ON s.rowid = (SELECT min(rowid) FROM shipments WHERE order_id = o.id)
 WHERE o.number = :number AND ({OWNED_BY_ASKER})
 """  # noqa: S608
 OPEN_ORDERS = f"""
 SELECT {ORDER_COLUMNS}
 FROM orders o JOIN customers c ON c.id = o.customer_id
-LEFT JOIN shipments s ON s.rowid = (SELECT min(rowid) FROM shipments WHERE order_id = o.id)
 WHERE o.status IN ({", ".join(f"'{status.value}'" for status in sorted(OPEN_STATUSES))})
   AND ({OWNED_BY_ASKER})
 ORDER BY o.placed_date DESC, o.id DESC
@@ -130,7 +160,21 @@ class SQLiteOrderStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(SCHEMA)
+        self.upgrade()
         self._orders: dict[tuple[Any, ...], Order] = {}
+
+    def upgrade(self) -> list[int]:
+        """Apply the migrations the file lacks, each in its own transaction; the versions
+        applied."""
+        (current,) = self._db.execute("PRAGMA user_version").fetchone()
+        applied = []
+        for version, sql in enumerate(MIGRATIONS, start=1):
+            if version <= current:
+                continue
+            # executescript commits first; the BEGIN makes the migration all or nothing.
+            self._db.executescript(f"BEGIN; {sql}; PRAGMA user_version = {version}; COMMIT;")
+            applied.append(version)
+        return applied
 
     def is_empty(self) -> bool:
         return self._db.execute("SELECT 1 FROM orders LIMIT 1").fetchone() is None
@@ -170,22 +214,37 @@ class SQLiteOrderStore:
 
     @staticmethod
     def _parse(row: tuple[Any, ...]) -> Order:
-        (_, number, status, placed, currency, total) = row[:6]
-        carrier, tracking_number, tracking_url, expected, delivered = row[6:11]
-        shipment = None
-        if any(value is not None for value in row[6:11]):
-            shipment = Shipment(
-                carrier, tracking_number, tracking_url, _date(expected), _date(delivered)
+        (_, number, status, placed, currency, total, parcels, items) = row
+        shipments = tuple(
+            Shipment(
+                carrier,
+                tracking_number,
+                tracking_url,
+                _date(expected),
+                _date(delivered),
+                ShipmentStatus(state) if state else None,
+                tuple(Item(name, quantity) for name, quantity in contents),
+                dt.datetime.fromisoformat(updated) if updated else None,
             )
-        items = tuple(Item(name, quantity, url) for name, quantity, url in json.loads(row[11]))
+            for (
+                carrier,
+                tracking_number,
+                tracking_url,
+                expected,
+                delivered,
+                state,
+                updated,
+                contents,
+            ) in json.loads(parcels)
+        )
         return Order(
             number=str(number),
             status=OrderStatus(str(status)),
             placed_date=dt.date.fromisoformat(str(placed)),
             currency=str(currency),
             total=Decimal(str(total)) if total is not None else None,
-            shipment=shipment,
-            items=items,
+            shipments=shipments,
+            items=tuple(Item(name, quantity, url) for name, quantity, url in json.loads(items)),
         )
 
     async def customers(self, limit: int) -> list[CustomerSummary]:
@@ -271,6 +330,7 @@ class SQLiteOrderStore:
 
     @staticmethod
     def _save_order(cur: sqlite3.Cursor, customer_id: int, record: OrderRecord) -> None:
+        order = record.to_order()
         cur.execute(
             "INSERT INTO orders (number, customer_id, status, placed_date, currency, total) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (number) DO UPDATE SET "
@@ -278,24 +338,24 @@ class SQLiteOrderStore:
             "placed_date = excluded.placed_date, currency = excluded.currency, "
             "total = excluded.total",
             (
-                record.number,
+                order.number,
                 customer_id,
-                record.status.value,
-                record.placed_date.isoformat(),
-                record.currency,
-                str(record.total) if record.total is not None else None,
+                order.status.value,
+                order.placed_date.isoformat(),
+                order.currency,
+                str(order.total) if order.total is not None else None,
             ),
         )
         (order_id,) = cur.execute(
-            "SELECT id FROM orders WHERE number = ?", (record.number,)
+            "SELECT id FROM orders WHERE number = ?", (order.number,)
         ).fetchone()
-        cur.execute("DELETE FROM shipments WHERE order_id = ?", (order_id,))
-        cur.execute("DELETE FROM items WHERE order_id = ?", (order_id,))
-        order = record.to_order()
-        if order.shipment:
-            s = order.shipment
+        for table in ("shipments", "shipment_items", "items"):
+            cur.execute(f"DELETE FROM {table} WHERE order_id = ?", (order_id,))  # noqa: S608
+        for position, s in enumerate(order.shipments):
             cur.execute(
-                "INSERT INTO shipments VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO shipments (order_id, carrier, tracking_number, tracking_url, "
+                "expected_date, delivered_date, position, status, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     order_id,
                     s.carrier,
@@ -303,7 +363,17 @@ class SQLiteOrderStore:
                     s.tracking_url,
                     _iso(s.expected_date),
                     _iso(s.delivered_date),
+                    position,
+                    s.status.value if s.status else None,
+                    s.updated_at.isoformat() if s.updated_at else None,
                 ),
+            )
+            cur.executemany(
+                "INSERT INTO shipment_items VALUES (?, ?, ?, ?, ?)",
+                [
+                    (order_id, position, index, item.name, item.quantity)
+                    for index, item in enumerate(s.items)
+                ],
             )
         cur.executemany(
             "INSERT INTO items VALUES (?, ?, ?, ?, ?)",

@@ -72,7 +72,10 @@ def test_seed_example_with_trailing_comma_is_a_400_naming_the_position(
 
 
 def _statuses() -> list[OrderStatus]:
-    return list(OrderStatus)
+    # Orders partly shipped or delivered come in several parcels, told one by one:
+    # tests/handlers/test_parcels.py covers them in every locale.
+    parcels = {OrderStatus.PARTLY_SHIPPED, OrderStatus.PARTLY_DELIVERED}
+    return [status for status in OrderStatus if status not in parcels]
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -175,7 +178,8 @@ def test_cancelled_and_expected_date_read_differently_per_english(ask: Ask) -> N
     assert len({us, gb, au}) == 3  # the placed date is written three ways
 
     shipped = RAM_ORDERS[OrderStatus.SHIPPED]
-    expected = next(r.expected_date for r in demo_orders(dt.date.today()) if r.number == shipped)
+    orders = demo_orders(dt.date.today())
+    expected = next(r.to_order().shipments[0].expected_date for r in orders if r.number == shipped)
     assert expected is not None
     replies = {code: text(shipped, code) for code in ("en-US", "en-GB", "en-UK", "en-AU")}
     month = expected.strftime("%B")

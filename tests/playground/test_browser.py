@@ -430,10 +430,13 @@ def test_the_tabs_work_with_the_keyboard(page: Page) -> None:
     expect(page.get_by_test_id("tab-try")).to_be_focused()
 
     page.keyboard.press("ArrowRight")
-    expect(page.get_by_test_id("tab-all")).to_be_focused()
-    expect(page.get_by_test_id("tab-all")).to_have_attribute("aria-selected", "true")
-    expect(page.get_by_test_id("panel-all")).to_be_visible()
+    expect(page.get_by_test_id("tab-conversation")).to_be_focused()
+    expect(page.get_by_test_id("tab-conversation")).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_test_id("panel-conversation")).to_be_visible()
     expect(page.get_by_test_id("panel-try")).to_be_hidden()
+    page.keyboard.press("ArrowRight")
+    expect(page.get_by_test_id("tab-all")).to_be_focused()
+    expect(page.get_by_test_id("panel-all")).to_be_visible()
 
     page.keyboard.press("End")
     expect(page.get_by_test_id("tab-tests")).to_be_focused()
@@ -474,3 +477,248 @@ def test_api_errors_are_shown_readably(page: Page) -> None:
     expect(error).to_contain_text("served: de")
     expect(page.get_by_test_id("status")).to_contain_text("failed")
     expect(page.get_by_test_id("try-form")).to_be_visible()
+
+
+# ---------------------------------------------------------------------- surfaces (issue 14)
+
+RAVI = "TELEGRAM:51342"
+PLATFORMS = ["seed", "dialogflow-es", "dialogflow-cx", "rasa"]
+
+
+def test_pick_a_surface_and_see_the_preview(page: Page, screenshots: Path) -> None:
+    sign_in(page)
+    page.get_by_test_id("try-platform").select_option("dialogflow-es")
+    page.get_by_test_id("try-customer").select_option(RAVI)
+    # Ravi is a Telegram customer: Dialogflow ES talks to him through Telegram.
+    expect(page.get_by_test_id("try-surface")).to_have_value("telegram")
+    expect(page.get_by_test_id("try-surface-hint")).to_contain_text("payload.data.message.from")
+    page.get_by_label("What the customer types").first.fill("where is my order?")
+    page.get_by_test_id("try-submit").click()
+
+    preview = page.get_by_test_id("preview")
+    expect(preview).to_have_attribute("data-surface", "telegram")
+    expect(preview.locator(".device-name")).to_have_text("Telegram")
+    expect(preview.get_by_test_id("pv-user")).to_have_text("where is my order?")
+    # Telegram shows the platform's quick replies: the question, then a keyboard.
+    keyboard = preview.locator("[data-testid=pv-buttons][data-layout=keyboard]")
+    expect(keyboard.get_by_test_id("pv-text")).to_contain_text("Which order do you mean?")
+    expect(keyboard.get_by_test_id("pv-button")).to_have_text(["748596", "748597"])
+    sent = json.loads(page.get_by_test_id("raw-request").inner_text())
+    assert sent["originalDetectIntentRequest"]["source"] == "telegram"
+    page.screenshot(path=screenshots / "preview-telegram.png", full_page=True)
+
+    # The phone gateway speaks the text: nothing to tap, and a stranger's question.
+    page.get_by_test_id("try-surface").select_option("phone")
+    expect(page.get_by_test_id("try-surface-hint")).to_contain_text("stranger")
+    page.get_by_test_id("try-submit").click()
+    expect(page.get_by_test_id("preview")).to_have_attribute("data-surface", "phone")
+    expect(page.get_by_test_id("preview").get_by_test_id("pv-speech")).to_contain_text(
+        "order number"
+    )
+    expect(page.get_by_test_id("preview").get_by_test_id("pv-button")).to_have_count(0)
+    page.get_by_test_id("preview").screenshot(path=screenshots / "preview-phone.png")
+
+    # Rasa through Twilio WhatsApp: Ram is known there; one message per button, no tap.
+    page.get_by_test_id("try-platform").select_option("rasa")
+    page.get_by_test_id("try-customer").select_option("WHATSAPP:+14155550123")
+    expect(page.get_by_test_id("try-surface")).to_have_value("twilio-whatsapp")
+    page.get_by_test_id("try-submit").click()
+    whatsapp = page.get_by_test_id("preview")
+    expect(whatsapp).to_have_attribute("data-surface", "twilio-whatsapp")
+    expect(whatsapp.get_by_test_id("pv-text").nth(1)).to_have_text("1: 100001 (100001)")
+    expect(whatsapp.get_by_test_id("pv-button")).to_have_count(0)
+    whatsapp.screenshot(path=screenshots / "preview-whatsapp.png")
+
+
+def talk(page: Page, text: str) -> None:
+    page.get_by_test_id("conversation-text").fill(text)
+    page.get_by_test_id("conversation-send").click()
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_a_three_turn_conversation_by_tapping_a_chip(
+    page: Page, screenshots: Path, platform: str
+) -> None:
+    sign_in(page)
+    page.get_by_test_id("tab-conversation").click()
+    page.get_by_test_id("conversation-platform").select_option(platform)
+    page.get_by_test_id("conversation-customer").select_option(RAVI)
+    page.get_by_test_id("conversation-type").select_option("card")
+    log = page.get_by_test_id("conversation-log")
+    memory = page.get_by_test_id("conversation-state")
+
+    talk(page, "where is my order?")
+    expect(log.get_by_test_id("pv-meta")).to_have_count(1)
+    expect(log).to_contain_text("Which order do you mean?")
+    expected_memory = {
+        "seed": "{}",
+        "dialogflow-es": "awaiting_order_number",
+        "dialogflow-cx": '"state": "INVALID"',
+        "rasa": '"order_id": null',
+    }[platform]
+    expect(memory).to_contain_text(expected_memory)
+
+    # The customer taps a chip: its text is the next turn.
+    log.get_by_role("button", name="748597").click()
+    expect(log.get_by_test_id("pv-meta")).to_have_count(2)
+    expect(log.locator(".pv-user").nth(1)).to_contain_text("748597")
+    expect(log.get_by_test_id("pv-meta").nth(1)).to_contain_text("answered")
+    expect(log.locator("[data-testid=pv-item]").last).to_be_visible()
+    expect(log).to_contain_text("Delhivery")
+    # Only the last reply can be tapped: the first reply's chips are spent.
+    expect(log.get_by_role("button", name="748596").first).to_be_disabled()
+    after = {
+        "seed": "{}",
+        "dialogflow-es": '"outputContexts": []',
+        "dialogflow-cx": '"order_id": "748597"',
+        "rasa": '"order_id": "748597"',
+    }[platform]
+    expect(memory).to_contain_text(after)
+    sent = json.loads(page.get_by_test_id("conversation-request").text_content() or "")
+    assert "748597" in json.dumps(sent)
+    page.screenshot(path=screenshots / f"conversation-{platform}.png", full_page=True)
+
+    # Another platform is another conversation: the memory starts empty.
+    page.get_by_test_id("conversation-platform").select_option(
+        "seed" if platform != "seed" else "rasa"
+    )
+    expect(log.get_by_test_id("pv-meta")).to_have_count(0)
+    expect(page.get_by_test_id("status")).to_contain_text("A new conversation")
+
+
+def test_a_chip_tapped_in_try_a_phrase_goes_on_as_a_conversation(page: Page) -> None:
+    sign_in(page)
+    page.get_by_test_id("try-platform").select_option("dialogflow-cx")
+    page.get_by_test_id("try-customer").select_option(RAVI)
+    page.get_by_label("What the customer types").first.fill("where is my order?")
+    page.get_by_test_id("try-submit").click()
+    page.get_by_test_id("preview").get_by_role("button", name="748596").click()
+    expect(page.get_by_test_id("panel-conversation")).to_be_visible()
+    log = page.get_by_test_id("conversation-log")
+    expect(log.get_by_test_id("pv-meta")).to_have_count(2)
+    expect(log).to_contain_text("Blue Dart")
+    expect(page.get_by_test_id("conversation-state")).to_contain_text('"order_id": "748596"')
+
+
+def test_conversations_in_the_tests_view(page: Page, screenshots: Path) -> None:
+    count = 0
+    for path in sorted((PROJECT_ROOT / "intents").glob("*.yaml")):
+        for item in yaml.safe_load(path.read_text(encoding="utf-8")).get("conversations") or []:
+            count += len(item.get("platforms") or PLATFORMS)
+    assert count > 0
+    sign_in(page)
+    page.get_by_test_id("tab-tests").click()
+    page.get_by_role("button", name="Run conversations").click()
+    expect(page.get_by_test_id("conversations-totals")).to_contain_text(f"{count} runs")
+    expect(page.get_by_test_id("conversations-failed")).to_have_text("0 failed")
+    rows = page.get_by_test_id("conversation-row")
+    expect(rows).to_have_count(count)
+    assert {row.get_attribute("data-platform") for row in rows.all()} == set(PLATFORMS)
+    turns = page.get_by_test_id("conversation-turn")
+    assert set(turns.evaluate_all("ts => ts.map(t => t.dataset.passed)")) == {"true"}
+    first = rows.first
+    first.locator("details summary").first.click()
+    expect(first.get_by_test_id("conversation-preview").first).to_be_visible()
+    page.screenshot(path=screenshots / "conversations.png", full_page=True)
+
+
+def test_the_content_status_line(page: Page) -> None:
+    sign_in(page)
+    status = page.get_by_test_id("content-status")
+    expect(status).to_be_visible()
+    expect(page.get_by_test_id("content-summary")).to_contain_text("Serving order-status")
+    expect(page.get_by_test_id("content-summary")).to_contain_text("loaded at")
+    expect(page.get_by_test_id("content-summary")).to_contain_text("served as soon as")
+    expect(page.get_by_test_id("content-error")).to_be_hidden()
+    page.get_by_test_id("content-languages-summary").click()
+    locales = page.get_by_test_id("content-locale")
+    expect(locales.first).to_be_visible()
+    expect(page.locator("[data-testid=content-locale][data-locale=de]")).to_contain_text("fresh")
+
+
+def test_an_answer_that_is_no_json_is_shown_as_the_service_said_it(page: Page) -> None:
+    sign_in(page)
+    page.route(
+        "**/playground/api/try",
+        lambda route: route.fulfill(
+            status=502,
+            content_type="text/html",
+            body="<html><body><h1>502 Bad Gateway</h1><p>upstream timed out</p></body></html>",
+        ),
+    )
+    page.get_by_label("What the customer types").first.fill("where is my order 748596?")
+    page.get_by_test_id("try-submit").click()
+    error = page.locator("[data-testid=try-result] [data-testid=error]")
+    expect(error).to_contain_text("HTTP 502")
+    expect(error).to_contain_text("upstream timed out")
+    page.unroute("**/playground/api/try")
+    page.route("**/playground/api/try", lambda route: route.abort())
+    page.get_by_test_id("try-submit").click()
+    expect(error).to_contain_text("did not answer")
+    expect(error).not_to_contain_text("Is it running?")
+
+
+@pytest.fixture
+def editable(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A service of its own on a copy of intents/, which the test edits."""
+    intents = tmp_path / "intents"
+    shutil.copytree(PROJECT_ROOT / "intents", intents)
+    port = free_port()
+    env = {
+        "FULFILLMENT_DATA_DIR": str(tmp_path / "data"),
+        "FULFILLMENT_API_KEYS": KEY,
+        "FULFILLMENT_INTENTS_DIR": str(intents),
+    }
+    process = start(tmp_path, ["serve"], {**env, "PORT": str(port)})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(process, base)
+        yield base, intents / "order-status.yaml"
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def test_a_broken_edit_shows_a_banner_in_plain_words(
+    browser: Browser, editable: tuple[str, Path], screenshots: Path
+) -> None:
+    base, path = editable
+    good = path.read_text(encoding="utf-8")
+    with opened_page(browser, base, 1280, 900) as page:
+        sign_in(page)
+        expect(page.get_by_test_id("content-summary")).to_contain_text("loaded at")
+        banner = page.get_by_test_id("content-error")
+        expect(banner).to_be_hidden()
+        path.write_text(good.replace("replies:\n", "replies:\n  - [not, a mapping\n", 1))
+        expect(banner).to_be_visible(timeout=20_000)
+        expect(banner).to_contain_text("Your last change was not loaded")
+        expect(banner).to_contain_text("order-status.yaml")
+        expect(banner).to_contain_text("line")
+        expect(banner).to_contain_text("still serves what it loaded")
+        page.screenshot(path=screenshots / "content-error.png")
+        # The service still answers with what it loaded before.
+        try_phrase_as_ravi(page)
+        path.write_text(good, encoding="utf-8")
+        expect(banner).to_be_hidden(timeout=20_000)
+
+
+def try_phrase_as_ravi(page: Page) -> None:
+    page.get_by_label("What the customer types").first.fill("where is my order 748596?")
+    page.get_by_test_id("try-customer").select_option(RAVI)
+    page.get_by_test_id("try-submit").click()
+    expect(page.get_by_test_id("outcome")).to_have_text("answered")
+
+
+def test_a_conversation_at_phone_width(phone: Page, screenshots: Path) -> None:
+    sign_in(phone)
+    phone.get_by_test_id("tab-conversation").click()
+    phone.get_by_test_id("conversation-platform").select_option("rasa")
+    phone.get_by_test_id("conversation-customer").select_option(RAVI)
+    expect(phone.get_by_test_id("conversation-surface")).to_have_value("telegram")
+    talk(phone, "where is my order?")
+    log = phone.get_by_test_id("conversation-log")
+    log.get_by_role("button", name="748596").click()
+    expect(log.get_by_test_id("pv-meta")).to_have_count(2)
+    expect(log).to_contain_text("Blue Dart")
+    no_horizontal_scroll(phone)
+    phone.screenshot(path=screenshots / "conversation-phone.png", full_page=True)

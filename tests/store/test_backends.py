@@ -151,7 +151,7 @@ def test_ping(store: Runner) -> None:
     assert store(store.store.ping()) is True
 
 
-def test_db_upgrade_command_is_idempotent(postgres: Any) -> None:
+def test_db_upgrade_command_is_idempotent(postgres: Any, tmp_path: Any) -> None:
     import psycopg
     from click.testing import CliRunner
 
@@ -163,9 +163,12 @@ def test_db_upgrade_command_is_idempotent(postgres: Any) -> None:
     runner = CliRunner()
     first = runner.invoke(main, ["db", "upgrade"], env={"FULFILLMENT_DATABASE_URL": url})
     assert first.exit_code == 0, first.output
-    assert "Applied migration(s) [1, 2]." in first.output
+    assert "PostgreSQL: applied migration(s) [1, 2, 3]." in first.output
     again = runner.invoke(main, ["db", "upgrade"], env={"FULFILLMENT_DATABASE_URL": url})
-    assert "The schema is up to date." in again.output
-    missing = runner.invoke(main, ["db", "upgrade"], env={"FULFILLMENT_DATABASE_URL": ""})
-    assert missing.exit_code == 1
-    assert "set FULFILLMENT_DATABASE_URL" in missing.output
+    assert "PostgreSQL is up to date." in again.output
+    # Without a database URL it upgrades the embedded store.
+    env = {"FULFILLMENT_DATABASE_URL": "", "FULFILLMENT_DATA_DIR": str(tmp_path)}
+    embedded = runner.invoke(main, ["db", "upgrade"], env=env)
+    assert embedded.exit_code == 0, embedded.output
+    assert "orders.sqlite3: applied migration(s) [1]." in embedded.output
+    assert "is up to date" in runner.invoke(main, ["db", "upgrade"], env=env).output

@@ -192,12 +192,14 @@ def test_an_order_in_the_shops_own_words_is_mapped_to_ours(
         placed_date=dt.date(2026, 3, 1),
         currency="EUR",
         total=Decimal("129.9"),
-        shipment=Shipment(
-            carrier="DHL",
-            tracking_number="JD014600003",
-            tracking_url="https://track.example.com/dhl/JD014600003",
-            expected_date=dt.date(2026, 3, 14),
-            delivered_date=None,
+        shipments=(
+            Shipment(
+                carrier="DHL",
+                tracking_number="JD014600003",
+                tracking_url="https://track.example.com/dhl/JD014600003",
+                expected_date=shop_api.ETA,
+                delivered_date=None,
+            ),
         ),
         items=(
             Item("Cotton kurta, indigo", 2, "https://shop.example.com/img/kurta.jpg"),

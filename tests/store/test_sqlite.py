@@ -44,7 +44,7 @@ def test_demo_store_can_start_empty(tmp_path: Path) -> None:
 
 
 def test_demo_orders_cover_every_status() -> None:
-    assert {record.status for record in demo_orders(TODAY)} == set(OrderStatus)
+    assert {record.to_order().status for record in demo_orders(TODAY)} == set(OrderStatus)
 
 
 def _order(number: str, **changes: object) -> OrderRecord:

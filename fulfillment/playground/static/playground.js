@@ -101,29 +101,47 @@
       if (error instanceof TypeError && /header/i.test(error.message)) {
         throw new ApiError(0, "bad_key", "The key holds characters that cannot be sent in a header.");
       }
-      throw new ApiError(0, "network", "The service did not answer. Is it running?");
+      throw new ApiError(0, "network", unreachable());
+    }
+    let text = "";
+    try {
+      text = await response.text();
+    } catch {
+      text = "";
     }
     let data = null;
     try {
-      data = await response.json();
+      data = text ? JSON.parse(text) : null;
     } catch {
       data = null;
     }
     if (response.ok && data !== null) return data;
     const envelope = data && typeof data === "object" ? data.error : null;
+    // Not the envelope (a proxy's page, a crash): the service's own words, as far as they go.
+    const said = text.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim().slice(0, 300);
     const error = envelope
       ? new ApiError(response.status, envelope.code, envelope.message || "", envelope.details)
       : new ApiError(
           response.status,
           "unreadable",
-          response.ok
-            ? `The service answered HTTP ${response.status} without JSON.`
-            : `The service answered HTTP ${response.status} ${response.statusText}`.trim() + ".",
+          (response.ok
+            ? `The service answered HTTP ${response.status} without JSON`
+            : `The service answered HTTP ${response.status} ${response.statusText}`.trim()) +
+            (said ? `: ${said}` : "."),
         );
     if (response.status === 401 && signOutOn401) {
       signOut("The service no longer accepts this key. Please sign in again.");
     }
     throw error;
+  }
+
+  /** Why a call got no answer at all, with the last problem the service reported. */
+  function unreachable() {
+    const problem = lastContent && lastContent.lastError;
+    return problem
+      ? `The service did not answer. The last thing it reported: ${problem.message}` +
+          (problem.file ? ` (${problem.file}${problem.line ? `, line ${problem.line}` : ""})` : "") + "."
+      : "The service did not answer: it is not running, or not reachable from this page.";
   }
 
   /** The details of an error envelope as readable lines. */
@@ -185,9 +203,11 @@
 
   function forgetData() {
     options = null;
-    for (const id of ["#try-result", "#all-result", "#replies-result", "#tests-result"]) {
+    for (const id of ["#try-result", "#all-result", "#replies-result", "#tests-result", "#conversations-result"]) {
       clear($(id));
     }
+    stopContentStatus();
+    resetConversation(false);
     for (const select of $$("select[data-options]")) clear(select);
     for (const textarea of $$("textarea")) textarea.value = "";
     for (const hint of $$(".customer-orders")) hint.textContent = "";
@@ -213,6 +233,8 @@
     $("#api-key").value = "";
     $("#playground").hidden = false;
     $("#sign-out").hidden = false;
+    startContentStatus();
+    resetConversation(false);
     const wanted = location.hash.replace("#", "");
     selectTab($(`[role="tab"][data-view="${wanted}"]`) || $("#tab-try"), false);
   }
@@ -266,6 +288,7 @@
       responseTypes: () => options.responseTypes.map((type) => h("option", { value: type, text: type })),
       platforms: () =>
         options.platforms.map((platform) => h("option", { value: platform.id, text: platform.name })),
+      surfaces: () => [], // filled for the form's platform by refreshSurfaces()
       customers: () =>
         customers().map((customer) =>
           h("option", {
@@ -284,6 +307,55 @@
       select.value = options.responseTypes.includes("card") ? "card" : options.responseTypes[0];
     }
     showCustomerOrders();
+    refreshSurfaces(true);
+  }
+
+  /* ------------------------------------------------------------ surfaces */
+
+  function platformOf(id) {
+    return (options && options.platforms.find((p) => p.id === id)) || null;
+  }
+
+  function surfaceOf(platformId, surfaceId) {
+    const platform = platformOf(platformId);
+    return platform ? platform.surfaces.find((s) => s.id === surfaceId) || platform.surfaces[0] : null;
+  }
+
+  /** Each form's surface list follows its platform. With `forCustomer`, the surface that
+   *  knows the customer's channel is chosen (Telegram for a Telegram customer). */
+  function refreshSurfaces(forCustomer) {
+    for (const select of $$('select[data-options="surfaces"]')) {
+      const form = select.form;
+      const platform = platformOf($('select[name="platform"]', form).value);
+      if (!platform) continue;
+      const before = select.value;
+      clear(select).append(
+        ...platform.surfaces.map((surface) => h("option", { value: surface.id, text: surface.label })),
+      );
+      const customer = selectedCustomer($('select[name="customer"]', form));
+      const matching = platform.surfaces.find((s) => s.channel && s.channel === customer.channel);
+      const kept = platform.surfaces.some((s) => s.id === before) ? before : null;
+      select.value = (forCustomer && matching ? matching.id : kept) || (matching || platform.surfaces[0]).id;
+    }
+    showSurfaceHints();
+  }
+
+  function showSurfaceHints() {
+    for (const select of $$('select[data-options="surfaces"]')) {
+      const form = select.form;
+      const hint = document.getElementById(select.getAttribute("aria-describedby"));
+      const surface = surfaceOf($('select[name="platform"]', form).value, select.value);
+      if (!hint || !surface) continue;
+      const customer = selectedCustomer($('select[name="customer"]', form));
+      const lines = [surface.note || ""];
+      if (surface.channel && surface.channel !== customer.channel) {
+        lines.push(
+          `${surface.label} identifies ${surface.channel} users; ${customer.firstName || customer.label} is known ` +
+            `as ${customer.channel} ${customer.userId}, so the bot treats them as a stranger here.`,
+        );
+      }
+      hint.textContent = lines.filter(Boolean).join(" ");
+    }
   }
 
   /** A customer's option value: the identity the platforms send (channel and user). */
@@ -320,6 +392,9 @@
       if (twin !== event.target) twin.value = event.target.value;
     }
     if (name === "customer") showCustomerOrders();
+    if (name === "platform" || name === "customer") refreshSurfaces(true);
+    if (name === "surface") showSurfaceHints();
+    if (["platform", "customer", "surface", "responseType"].includes(name)) conversationSettingsChanged();
   }
 
   /* ------------------------------------------------------------------ tabs */
@@ -619,6 +694,7 @@
       locale,
       responseType: $('select[name="responseType"]', form).value,
       platform: $('select[name="platform"]', form).value,
+      ...(form.elements.surface ? { surface: form.elements.surface.value } : {}),
       customer: {
         channel: customer.channel,
         userId: customer.userId,
@@ -650,6 +726,16 @@
           { class: "result-section", "aria-labelledby": "found-title" },
           h("h2", { id: "found-title", text: "What the service found" }),
           renderExtraction(answer.extraction),
+        ),
+        h(
+          "section",
+          { class: "result-section preview-section", "aria-labelledby": "preview-title", "data-testid": "preview-section" },
+          h("h2", { id: "preview-title", text: `On ${surfaceName(answer.platform, answer.surface)}` }),
+          h("p", { class: "hint", text: "As this surface shows it. Tap a chip or button to go on with the conversation." }),
+          renderDevice(answer.platform, answer.surface, [
+            userItem(asked.text),
+            ...botItems(answer, { onTap: (button) => continueConversation(asked, answer, button) }),
+          ]),
         ),
         h(
           "section",
@@ -859,6 +945,484 @@
     }
   }
 
+
+  /* ------------------------------------------------- what a surface shows */
+
+  // How each surface looks: a simple frame in the colours of the app the customer uses.
+  const THEMES = {
+    telegram: "telegram",
+    facebook: "messenger",
+    messenger: "df-messenger",
+    phone: "call",
+    twilio_voice: "call",
+    "twilio-sms": "sms",
+    "twilio-whatsapp": "whatsapp",
+    slack: "slack",
+    rest: "rest",
+    socketio: "webchat",
+  };
+
+  function surfaceName(platformId, surfaceId) {
+    const platform = platformOf(platformId);
+    const surface = surfaceOf(platformId, surfaceId);
+    if (!platform || !surface) return surfaceId || "the surface";
+    return surface.id === "default" ? platform.name : `${surface.label}, through ${platform.name}`;
+  }
+
+  function fileName(url) {
+    try {
+      return decodeURIComponent(new URL(url, location.href).pathname.split("/").pop() || url);
+    } catch {
+      return String(url);
+    }
+  }
+
+  /** A phone-like frame: the surface's name on top, the conversation's items below. */
+  function renderDevice(platformId, surfaceId, items, testid = "preview") {
+    const surface = surfaceOf(platformId, surfaceId);
+    const theme = THEMES[surfaceId] || "plain";
+    return h(
+      "div",
+      { class: `device device-${theme}`, "data-surface": surfaceId, "data-testid": testid },
+      h("div", { class: "device-bar" }, h("span", { class: "device-name", text: surface ? surface.label : surfaceId })),
+      h("ol", { class: "device-screen", "aria-label": `On ${surface ? surface.label : surfaceId}` }, items),
+    );
+  }
+
+  function userItem(text, tapped = false) {
+    return h(
+      "li",
+      { class: `pv-msg pv-user${tapped ? " pv-tapped" : ""}`, "data-testid": "pv-user" },
+      tapped ? h("span", { class: "pv-tap-label", text: "tapped" }) : null,
+      h("p", { class: "pv-bubble", text }),
+    );
+  }
+
+  function tapButton(button, onTap) {
+    if (button.url) {
+      return isWebUrl(button.url)
+        ? h("a", { class: "pv-button pv-link", href: button.url, target: "_blank", rel: "noopener noreferrer", "data-testid": "pv-button", text: button.title })
+        : h("span", { class: "pv-button pv-inert", title: `Not a web address: ${button.url}`, "data-testid": "pv-button", text: button.title });
+    }
+    if (button.send) {
+      return h("button", {
+        type: "button",
+        class: "pv-button",
+        "data-send": button.send,
+        "data-testid": "pv-button",
+        title: `Sends “${button.send}”`,
+        disabled: !onTap,
+        onclick: onTap ? (event) => onTap(button, event) : null,
+        text: button.title,
+      });
+    }
+    return h("span", { class: "pv-button pv-inert", "data-testid": "pv-button", text: button.title });
+  }
+
+  const PREVIEW = {
+    text: (item) => h("p", { class: "pv-bubble", "data-testid": "pv-text", text: item.text }),
+    speech: (item) =>
+      h("p", { class: "pv-bubble pv-said", "data-testid": "pv-speech" }, h("span", { class: "pv-speaker", text: "Says: " }), item.text),
+    note: (item) => h("p", { class: "pv-note", "data-testid": "pv-note" }, h("span", { class: "pv-note-label", text: "Note: " }), item.text),
+    // Channels send a bare address (Rasa): its file name stands in for the missing text.
+    image: (item) =>
+      h("figure", { class: "pv-picture", "data-testid": "pv-image" }, picture({ url: item.url, alt: item.alt || fileName(item.url) }, "pv-image")),
+    card: (item, onTap) =>
+      h(
+        "article",
+        { class: "pv-card", "data-testid": "pv-card" },
+        item.image ? picture(item.image, "pv-card-image") : null,
+        h(
+          "div",
+          { class: "pv-card-content" },
+          item.title ? h("h4", { class: "pv-card-title", text: item.title }) : null,
+          item.subtitle ? h("p", { class: "pv-card-subtitle", text: item.subtitle }) : null,
+          item.text ? h("p", { class: "pv-card-text" }, markdownLines(item.text)) : null,
+        ),
+        item.buttons.length ? h("div", { class: "pv-buttons pv-layout-card" }, item.buttons.map((b) => tapButton(b, onTap))) : null,
+      ),
+    buttons: (item, onTap) =>
+      h(
+        "div",
+        { class: `pv-with-buttons pv-layout-${item.layout}`, "data-testid": "pv-buttons", "data-layout": item.layout },
+        item.text ? h("p", { class: "pv-bubble", "data-testid": "pv-text", text: item.text }) : null,
+        h("div", { class: "pv-buttons", role: "group", "aria-label": "Buttons" }, item.buttons.map((b) => tapButton(b, onTap))),
+      ),
+  };
+
+  /** The bot's side of one turn: each preview item in a list item of the device's screen. */
+  function botItems(answer, { onTap = null } = {}) {
+    const items = answer.preview || [];
+    return items.map((item) =>
+      h(
+        "li",
+        { class: `pv-msg pv-bot pv-kind-${item.kind}`, "data-kind": item.kind, "data-testid": "pv-item" },
+        (PREVIEW[item.kind] || ((unknown) => h("pre", { class: "pv-bubble", text: JSON.stringify(unknown) })))(item, onTap),
+      ),
+    );
+  }
+
+  /* ------------------------------------------------------- conversation */
+
+  const conversation = { settings: null, state: null, turns: 0, busy: false };
+
+  function conversationSettings() {
+    const form = $("#conversation-settings");
+    const customer = selectedCustomer($('select[name="customer"]', form));
+    return {
+      locale: $("#conversation-locale").value,
+      responseType: $("#conversation-type").value,
+      platform: $("#conversation-platform").value,
+      surface: $("#conversation-surface").value,
+      customer: {
+        channel: customer.channel,
+        userId: customer.userId,
+        userName: customer.userName,
+        firstName: customer.firstName,
+      },
+    };
+  }
+
+  function showConversationDevice() {
+    if (!options) return;
+    const settings = conversationSettings();
+    const device = $("#conversation-device");
+    device.className = `device device-${THEMES[settings.surface] || "plain"}`;
+    device.dataset.surface = settings.surface;
+    const surface = surfaceOf(settings.platform, settings.surface);
+    $("#conversation-device-name").textContent = surface ? surface.label : settings.surface;
+    const platform = platformOf(settings.platform);
+    $("#conversation-memory-title").textContent = platform ? `${platform.name}'s memory` : "The platform's memory";
+  }
+
+  function showMemory() {
+    const state = conversation.state;
+    $("#conversation-state").textContent = JSON.stringify(state || {}, null, 2);
+    const platform = conversation.settings && conversation.settings.platform;
+    $("#conversation-memory-hint").textContent =
+      platform === "seed"
+        ? "The seed contract keeps nothing between turns: every turn stands alone."
+        : conversation.turns
+          ? "What the platform carries into the next request."
+          : "Nothing yet: the conversation has not started.";
+  }
+
+  function resetConversation(say) {
+    conversation.settings = options ? conversationSettings() : null;
+    conversation.state = null;
+    conversation.turns = 0;
+    clear($("#conversation-log"));
+    clear($("#conversation-raw"));
+    showMemory();
+    showConversationDevice();
+    if (say) announce("A new conversation: the platform's memory is empty.");
+  }
+
+  /** Another platform, surface, customer or language is another conversation. */
+  function conversationSettingsChanged() {
+    if (!options) return;
+    const now = JSON.stringify(conversationSettings());
+    if (conversation.turns && now !== JSON.stringify(conversation.settings)) resetConversation(true);
+    else {
+      conversation.settings = conversationSettings();
+      showConversationDevice();
+      showMemory();
+    }
+  }
+
+  function addTurn(said, tapped, answer) {
+    const log = $("#conversation-log");
+    // Earlier replies' buttons belong to the past: only the last reply's can be tapped.
+    for (const old of $$("button.pv-button", log)) old.disabled = true;
+    const platform = platformOf(answer.platform);
+    const outcome = answer.reply ? answer.reply.outcome : `HTTP ${answer.status}`;
+    log.append(
+      userItem(said, tapped),
+      h("li", { class: "pv-meta", "data-testid": "pv-meta" }, `${platform ? platform.name : answer.platform} · HTTP ${answer.status} · ${outcome}`),
+      ...botItems(answer, { onTap: (button) => sendTurn(button.send, true) }),
+    );
+    conversation.state = answer.state;
+    conversation.turns += 1;
+    showMemory();
+    clear($("#conversation-raw")).append(
+      h(
+        "div",
+        { class: "json-pair" },
+        jsonBlock("Request", answer.request, "conversation-request"),
+        jsonBlock("Response", answer.response, "conversation-response"),
+      ),
+    );
+    // The newest turn in view, also once its pictures (or their stand-ins) take their place.
+    const toEnd = () => {
+      log.scrollTop = log.scrollHeight;
+    };
+    toEnd();
+    window.requestAnimationFrame(toEnd);
+    window.setTimeout(toEnd, 200);
+  }
+
+  async function sendTurn(text, tapped = false) {
+    if (!options || conversation.busy || !String(text || "").trim()) return;
+    conversation.busy = true;
+    const log = $("#conversation-log");
+    log.setAttribute("aria-busy", "true");
+    if (!conversation.turns) conversation.settings = conversationSettings();
+    const body = { ...conversation.settings, text, state: conversation.state };
+    announce(tapped ? `Tapped “${text}”…` : "Sending…");
+    try {
+      const answer = await api("turn", { method: "POST", body });
+      addTurn(text, tapped, answer);
+      $("#conversation-text").value = "";
+      const shown = (answer.preview || []).map((item) => item.text || item.title || "").filter(Boolean)[0] || "";
+      announce(`The bot: ${shown || (answer.reply ? answer.reply.outcome : `HTTP ${answer.status}`)}`);
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 401)) {
+        log.append(h("li", { class: "pv-msg pv-error" }, errorBlock(error, "This turn")));
+        announce(`This turn failed: ${error.message}`, "error");
+      }
+    } finally {
+      conversation.busy = false;
+      log.removeAttribute("aria-busy");
+    }
+  }
+
+  /** A chip tapped in "Try a phrase": the try becomes the first turn of a conversation. */
+  function continueConversation(asked, answer, button) {
+    $("#conversation-locale").value = asked.locale;
+    for (const [name, value] of [["platform", asked.platform], ["responseType", asked.responseType]]) {
+      for (const twin of $$(`[data-sync="${name}"]`)) twin.value = value;
+    }
+    refreshSurfaces(false);
+    for (const twin of $$('[data-sync="surface"]')) twin.value = answer.surface;
+    showSurfaceHints();
+    resetConversation(false);
+    addTurn(asked.text, false, answer);
+    selectTab($("#tab-conversation"));
+    sendTurn(button.send, true);
+  }
+
+  /* ------------------------------------------------------- conversation tests */
+
+  let conversationsRun = 0;
+
+  async function runConversations() {
+    const run = ++conversationsRun;
+    const result = $("#conversations-result");
+    result.setAttribute("aria-busy", "true");
+    announce("Running the conversations…");
+    try {
+      const answer = await api("conversations");
+      if (run !== conversationsRun) return;
+      const rows = answer.rows
+        .map((row, index) => ({ row, index }))
+        .sort((a, b) => Number(a.row.passed) - Number(b.row.passed) || a.index - b.index)
+        .map(({ row }) => row);
+      const quoted = (words) => h("q", { text: words });
+      const turnItem = (turn, row) =>
+        h(
+          "li",
+          { class: `turn ${turn.passed ? "passed" : turn.ran ? "failed" : "not-run"}`, "data-testid": "conversation-turn", "data-passed": String(turn.passed) },
+          h("span", { class: `badge ${turn.passed ? "ok" : "bad"}`, text: turn.passed ? "✓" : turn.ran ? "✗" : "not run" }),
+          " ",
+          turn.action === "click" ? "taps " : "says ",
+          quoted(turn.words),
+          turn.expect.length ? [" · expects ", turn.expect.map((e, i) => [i ? ", " : "", h("code", { text: e })])] : null,
+          turn.expectNot.length ? [" · not ", turn.expectNot.map((e, i) => [i ? ", " : "", h("code", { text: e })])] : null,
+          turn.problem ? h("span", { class: "why", text: turn.problem }) : null,
+          turn.missing.length ? h("span", { class: "why", text: `Not in the reply: ${turn.missing.join(", ")}` }) : null,
+          turn.unexpected.length ? h("span", { class: "why", text: `In the reply, though it must not be: ${turn.unexpected.join(", ")}` }) : null,
+          turn.ran && turn.preview.length
+            ? h(
+                "details",
+                { class: "turn-reply", open: !turn.passed || null },
+                h("summary", { text: "The reply" }),
+                renderDevice(row.platform, row.surface, botItems(turn), "conversation-preview"),
+              )
+            : null,
+        );
+      clear(result).append(
+        h(
+          "p",
+          { class: `totals ${answer.failed ? "bad" : "ok"}`, "data-testid": "conversations-totals" },
+          `${answer.total} runs: `,
+          h("strong", { "data-testid": "conversations-passed", text: `${answer.passed} passed` }),
+          ", ",
+          h("strong", { "data-testid": "conversations-failed", text: `${answer.failed} failed` }),
+        ),
+        h(
+          "table",
+          { class: "tests conversations-table", "data-testid": "conversations-table" },
+          h("caption", { text: "Conversations on each platform, failures first" }),
+          h("thead", {}, h("tr", {}, ["Result", "Conversation", "Platform", "Turns"].map((title) => h("th", { scope: "col", text: title })))),
+          h(
+            "tbody",
+            {},
+            rows.map((row) =>
+              h(
+                "tr",
+                { class: row.passed ? "passed" : "failed", "data-testid": "conversation-row", "data-passed": String(row.passed), "data-platform": row.platform },
+                h("td", { "data-label": "Result" }, h("span", { class: `badge ${row.passed ? "ok" : "bad"}`, text: row.passed ? "✓ pass" : "✗ fail" })),
+                h(
+                  "td",
+                  { "data-label": "Conversation" },
+                  h("span", { class: "phrase", text: row.name }),
+                  h("span", { class: "note", text: `${row.customer.channel} ${row.customer.uid}, ${row.lang}` }),
+                  row.note ? h("span", { class: "note", text: row.note }) : null,
+                ),
+                h("td", { "data-label": "Platform", text: surfaceName(row.platform, row.surface) }),
+                h("td", { "data-label": "Turns" }, h("ol", { class: "turns" }, row.turns.map((turn) => turnItem(turn, row)))),
+              ),
+            ),
+          ),
+        ),
+      );
+      result.removeAttribute("aria-busy");
+      announce(`Conversations: ${answer.passed} of ${answer.total} passed, ${answer.failed} failed.`, answer.failed ? "error" : "info");
+    } catch (error) {
+      if (run === conversationsRun) failed(result, error, "Running the conversations");
+    }
+  }
+
+  /* ------------------------------------------------------- content status */
+
+  let lastContent = null;
+  let contentTimer = 0;
+  const CONTENT_EVERY_MS = 5000;
+
+  function startContentStatus() {
+    stopContentStatus();
+    $("#content-status").hidden = false;
+    loadContentStatus();
+    contentTimer = window.setInterval(() => {
+      if (!document.hidden) loadContentStatus();
+    }, CONTENT_EVERY_MS);
+  }
+
+  function stopContentStatus() {
+    window.clearInterval(contentTimer);
+    contentTimer = 0;
+    lastContent = null;
+    $("#content-status").hidden = true;
+    clear($("#content-summary"));
+    clear($("#content-locales"));
+    $("#content-error").hidden = true;
+  }
+
+  function clock(iso) {
+    const date = new Date(iso);
+    return Number.isNaN(date.getTime()) ? String(iso) : date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  }
+
+  function ago(iso) {
+    const seconds = Math.round((Date.now() - new Date(iso).getTime()) / 1000);
+    if (!Number.isFinite(seconds)) return "";
+    const format = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
+    if (Math.abs(seconds) < 60) return format.format(-seconds, "second");
+    if (Math.abs(seconds) < 3600) return format.format(-Math.round(seconds / 60), "minute");
+    if (Math.abs(seconds) < 86400) return format.format(-Math.round(seconds / 3600), "hour");
+    return format.format(-Math.round(seconds / 86400), "day");
+  }
+
+  function where(file, line) {
+    if (!file) return "";
+    return line ? `${file}, line ${line}` : file;
+  }
+
+  /** A language's state, in plain words: fresh, stale entries, kept, or not served. */
+  function localeState(locale) {
+    const stale = locale.staleEntries || [];
+    if (locale.state === "not_served") {
+      return { kind: "bad", label: "not served", why: [locale.reason || "its catalog cannot be used", where(locale.file, locale.line)].filter(Boolean).join(" — ") };
+    }
+    if (locale.state === "kept") {
+      return {
+        kind: "warn",
+        label: "last good version",
+        why: [`its file is broken now: ${locale.reason || "it does not load"}`, where(locale.file, locale.line)].filter(Boolean).join(" — "),
+      };
+    }
+    if (stale.length) {
+      return { kind: "warn", label: `${stale.length} stale ${stale.length === 1 ? "entry" : "entries"}`, why: `The English changed since they were translated: ${stale.slice(0, 5).join("; ")}${stale.length > 5 ? "; …" : ""}` };
+    }
+    return { kind: "ok", label: "fresh", why: "" };
+  }
+
+  /** Where and when a reload failed, unless the message says where already. */
+  function problemWhere(problem) {
+    const place = problem.file && !problem.message.includes(problem.file) ? `In ${where(problem.file, problem.line)}` : "";
+    const when = problem.at ? clock(problem.at) : "";
+    if (place) return `${place}${when ? `, at ${when}` : ""}. `;
+    return when ? `At ${when}. ` : "";
+  }
+
+  function renderContentStatus(status) {
+    const since = status.loadedAt || status.loadedSince;
+    const locales = status.locales || [];
+    const states = locales.map(localeState);
+    const count = (label) => states.filter((s) => s.label === label).length;
+    const notServed = count("not served");
+    const kept = count("last good version");
+    const stale = states.filter((s) => /stale/.test(s.label)).length;
+    append(clear($("#content-summary")), [
+      h("strong", { text: "Serving " }),
+      `${(status.interestTypes || []).join(", ") || "the intents"} in ${locales.length - notServed} languages, loaded at `,
+      h("time", { datetime: since, "data-testid": "content-loaded", text: clock(since) }),
+      ` (${ago(since)}). `,
+      status.reload ? "Edits to intents/ and locales/ are served as soon as they are saved." : "Edits are served after a restart (reloading is off).",
+    ]);
+    $("#content-languages-summary").textContent =
+      `Languages: ${locales.length - notServed - kept - stale} fresh` +
+      (stale ? `, ${stale} with stale entries` : "") +
+      (kept ? `, ${kept} on their last good version` : "") +
+      (notServed ? `, ${notServed} not served` : "");
+    clear($("#content-locales")).append(
+      ...locales.map((locale, i) =>
+        h(
+          "li",
+          { class: `content-locale content-${states[i].kind}`, lang: locale.tag, "data-locale": locale.code, "data-testid": "content-locale" },
+          h("span", { class: "content-locale-name", text: `${locale.name} (${locale.tag})` }),
+          " ",
+          h("span", { class: `badge ${states[i].kind === "ok" ? "ok" : states[i].kind === "bad" ? "bad" : "warn"}`, lang: "en", text: states[i].label }),
+          states[i].why ? h("span", { class: "content-why", lang: "en", text: states[i].why }) : null,
+        ),
+      ),
+    );
+    if (notServed || kept) $("#content-languages").open = true;
+    const banner = $("#content-error");
+    const problem = status.lastError;
+    if (problem) {
+      clear(banner).append(
+        h("p", {}, h("strong", { text: "Your last change was not loaded. " }), problem.message),
+        h("p", { class: "content-error-where", text: `${problemWhere(problem)}The service still serves what it loaded at ${clock(since)}; fix the file and save it again.` }),
+      );
+      banner.hidden = false;
+    } else {
+      banner.hidden = true;
+      clear(banner);
+    }
+  }
+
+  async function loadContentStatus() {
+    try {
+      const status = await api("content", { signOutOn401: false });
+      if (!options) return; // signed out meanwhile
+      lastContent = status;
+      renderContentStatus(status);
+    } catch (error) {
+      if (!options) return;
+      if (error instanceof ApiError && error.status === 401) {
+        window.clearInterval(contentTimer); // the next action signs out
+        return;
+      }
+      const summary = clear($("#content-summary"));
+      summary.append(
+        error instanceof ApiError && error.status === 404
+          ? "This service does not say what content it serves (no /playground/api/content)."
+          : `Could not ask the service what it serves: ${error.message}`,
+      );
+    }
+  }
+
   /* ---------------------------------------------------------------- start */
 
   async function start() {
@@ -882,6 +1446,18 @@
     });
     for (const select of $$("#replies-form select")) select.addEventListener("change", () => loadReplies(false));
     $("#tests-run").addEventListener("click", runPhraseTests);
+    $("#conversations-run").addEventListener("click", runConversations);
+    $("#conversation-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const input = $("#conversation-text");
+      if (input.reportValidity()) sendTurn(input.value, false);
+    });
+    $("#conversation-restart").addEventListener("click", () => {
+      resetConversation(true);
+      $("#conversation-text").focus();
+    });
+    $("#conversation-settings").addEventListener("submit", (event) => event.preventDefault());
+    $("#conversation-locale").addEventListener("change", conversationSettingsChanged);
     document.addEventListener("input", syncTwins);
     document.addEventListener("change", syncTwins);
 

@@ -1,0 +1,169 @@
+"""Order numbers said digit by digit: "seven four eight five nine six", "सात चार आठ पांच नौ छह".
+
+Voice channels and some customers write the digits as words. The designers list each
+language's digit words, and the words that repeat the next digit ("double five" is 55), in
+intents/*.yaml (`extraction.spelled_digits`). A run of such words separated by spaces or
+hyphens, ASCII digits among them ("seven four 8 5 nine six"; hyphens only between words), is
+read as its digits; it counts when it has at least two number words and at least
+`min_digits` digits. The extractor then takes it like a number written in digits: it must
+match a format, and cue words, distractor words and the rest judge it the same way.
+
+Cost: a run that counts can be told by a number word at certain places (see `word_ahead`),
+which the extractor looks for within the searches it makes anyway; only where one is found is
+the text searched for runs.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from fulfillment.extraction.spec import LANGUAGES, SpelledDigits, fold
+
+# What a number word must not touch on either side: letters, digits, combining marks (a
+# Devanagari vowel sign is a mark, not a \w letter), Devanagari but for its danda "।" and "॥".
+_NEAR = r"[\w\u0300-\u036f\u0900-\u0963\u0966-\u097f]"
+_BEFORE_RUN = r"[\w\u0300-\u036f\u0900-\u0963\u0966-\u097f-]"  # nor a hyphen: "forty-five"
+_NEVER = r"(?!)"
+# Devanagari letters with a nukta that Unicode composes into one character only when asked
+# (NFC leaves them as letter + nukta): customers' keyboards write either form.
+_NUKTA_LETTERS = "\u0958\u0959\u095a\u095b\u095c\u095d\u095e\u095f"
+_COMPOSE_NUKTA = {unicodedata.normalize("NFD", c): c for c in _NUKTA_LETTERS}
+# The fewest digits a run is read with when the designers do not say, whatever the formats.
+FLOOR_DIGITS = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    start: int
+    end: int
+    value: str  # the digits
+
+
+def spellings(word: str) -> set[str]:
+    """The word as customers may write it: lower-case, capitalized, upper-case, as written,
+    each composed and decomposed (Unicode NFC and NFD, and nukta letters as one character)."""
+    found = set()
+    for cased in (word, word.lower(), word.capitalize(), word.upper()):
+        for form in (unicodedata.normalize("NFC", cased), unicodedata.normalize("NFD", cased)):
+            found.add(form)
+            composed = form
+            for pair, letter in _COMPOSE_NUKTA.items():
+                composed = composed.replace(pair, letter)
+            found.add(composed)
+    return found
+
+
+def alternation(words: Iterable[str]) -> str:
+    """A regular expression matching any of the words, as a trie: one branch per first
+    character, so that a search tries few branches at each place."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return _branches(trie) or _NEVER
+
+
+def _branches(node: dict[str, Any]) -> str:
+    ends_here = "" in node
+    options = [re.escape(char) + _branches(child) for char, child in sorted(node.items()) if char]
+    if not options:
+        return ""
+    body = options[0] if len(options) == 1 else "(?:" + "|".join(options) + ")"
+    if ends_here:  # a word ends here and longer ones go on: the longer ones are tried first
+        return f"(?:{body})?" if len(options) == 1 else body + "?"
+    return body
+
+
+class SpelledDigitFinder:
+    """One language's number words, and the runs of them in a text."""
+
+    def __init__(self, digits: dict[str, int], repeats: dict[str, int], min_digits: int) -> None:
+        self.min_digits = min_digits
+        self._digit_of = {form: str(d) for word, d in digits.items() for form in spellings(word)}
+        self._times = {form: n for word, n in repeats.items() for form in spellings(word)}
+        digit = f"(?:{alternation(self._digit_of)})(?!{_NEAR})"
+        repeat = f"(?:{alternation(self._times) if self._times else _NEVER})(?!{_NEAR})"
+        # A number word, as a look-ahead: where a run may be. Every run that counts has one
+        # right after a space or a hyphen (its second number word), and
+        # one that stands where a word starts, not after a hyphen (its first number word
+        # after a space, or the first of the run). The extractor looks for these within the
+        # searches it makes anyway, for the first digit and for the formats.
+        self.word_ahead = f"(?=(?:{alternation([*self._digit_of, *self._times])})(?!{_NEAR}))"
+        # A run: tokens separated by spaces; a token is digits, a repeat word and a digit
+        # ("double 5"), or number words, hyphens allowed between them ("seven-four").
+        word_unit = f"(?:{repeat}(?: +| *- *))?{digit}"
+        token = f"{word_unit}(?: *- *{word_unit})*|{repeat} +[0-9](?!{_NEAR})|[0-9]+(?!{_NEAR})"
+        self._run = re.compile(f"(?<!{_BEFORE_RUN})(?:{token})(?: +(?:{token}))*")
+        self._token = re.compile(
+            f"(?:(?P<repeat>{repeat})(?: +| *- *))?(?:(?P<word>{digit})|(?P<digits>[0-9]+))"
+        )
+
+    def runs(self, text: str) -> list[Run]:
+        """Every run of number words and digits in the text with at least two number words
+        and min_digits digits."""
+        found = []
+        for run in self._run.finditer(text):
+            digits = []
+            words = 0
+            for token in self._token.finditer(text, run.start(), run.end()):
+                repeat, word, group = token.group("repeat", "word", "digits")
+                value = self._digit_of[word] if word else group
+                if repeat:
+                    words += 1
+                    value *= self._times[repeat]
+                words += word is not None
+                digits.append(value)
+            value = "".join(digits)
+            if words >= 2 and len(value) >= self.min_digits:
+                found.append(Run(run.start(), run.end(), value))
+        return found
+
+
+def finders(
+    spec: SpelledDigits | None, shortest_format: int | None, generic: str
+) -> dict[str, SpelledDigitFinder]:
+    """A finder per language with number words, and for `generic` one with every
+    language's words (those that mean the same everywhere)."""
+    if spec is None:
+        return {}
+    min_digits = spec.min_digits
+    if min_digits is None:
+        if shortest_format is None:
+            return {}  # no format takes a number of digits alone: no run could be taken
+        min_digits = max(shortest_format, FLOOR_DIGITS)
+    tables: dict[str, tuple[dict[str, int], dict[str, int]]] = {}
+    for language in LANGUAGES:
+        digits, repeats = spec.tables(language)
+        if digits:
+            tables[language] = (digits, repeats)
+    if tables:
+        tables[generic] = _common(tables.values())
+    return {
+        language: SpelledDigitFinder(digits, repeats, min_digits)
+        for language, (digits, repeats) in tables.items()
+    }
+
+
+def _common(
+    tables: Iterable[tuple[dict[str, int], dict[str, int]]],
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Every language's words together, but for words that mean different things in two."""
+    meanings: dict[str, set[tuple[str, int]]] = {}
+    spelled: dict[str, str] = {}
+    for digits, repeats in tables:
+        for kind, table in (("digit", digits), ("repeat", repeats)):
+            for word, number in table.items():
+                meanings.setdefault(fold(word), set()).add((kind, number))
+                spelled.setdefault(fold(word), word)
+    digits, repeats = {}, {}
+    for key, options in meanings.items():
+        if len(options) == 1:
+            ((kind, number),) = options
+            (digits if kind == "digit" else repeats)[spelled[key]] = number
+    return digits, repeats
