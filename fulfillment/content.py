@@ -286,12 +286,13 @@ def _yaml_line(path: Path, entry: str | None) -> tuple[int | None, str | None]:
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return None, None
     line = None
-    for key in (entry or "").split(".") if entry else []:
+    for key in entry.split(".") if entry else []:
         child: yaml.Node | None = None
         if isinstance(node, yaml.MappingNode):
             for key_node, value in node.value:
                 if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
                     line, child = key_node.start_mark.line + 1, value
+                    break
         elif isinstance(node, yaml.SequenceNode) and key.isdigit() and int(key) < len(node.value):
             child = node.value[int(key)]
             line = child.start_mark.line + 1
@@ -383,7 +384,7 @@ class ContentWatcher:
                 await self.reload(paths)
         except Exception:
             self.services.content_status.reload = False
-            logger.exception("content reload stopped: the folders cannot be watched")
+            logger.exception("content reload stopped; edits are served after a restart")
 
     async def reload(self, changed: list[str]) -> bool:
         """Build the content anew and serve it; if it fails, keep serving what is served."""

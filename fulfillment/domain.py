@@ -60,6 +60,13 @@ class Asker:
     user_name: str | None = None
     first_name: str | None = None
     last_name: str | None = None
+    # Who says this is the asker: the platform itself ("platform": Telegram's from.id through
+    # Dialogflow's integration, a phone gateway's caller id), the seed contract's caller
+    # ("caller": trusted for the channels the shop names) or a browser ("browser": a web
+    # chat's user id, which counts only when the shop's back end signed it).
+    source: str = "platform"
+    # False for a guest: nobody vouched for the identity, so it owns no order.
+    trusted: bool = True
 
     @property
     def email(self) -> str | None:

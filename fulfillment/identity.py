@@ -14,10 +14,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import jwt
 import jwt.types
+
+from fulfillment.domain import Asker
 
 # Channels whose ids the platform vouches for when the seed contract's caller (the shop's
 # own bot platform, authenticated with an API key) says so; WEB is the browser's word.
@@ -71,6 +73,32 @@ class Signatures:
             if isinstance(subject, str) and subject.strip():
                 return subject
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class TrustPolicy:
+    """Which identities are taken as they come, and the signatures that vouch for the rest."""
+
+    signatures: Signatures
+    trusted_channels: frozenset[str]
+    # Off only on the demo store (settings.identities_must_be_signed): every id as given.
+    enforced: bool = True
+
+    def judge(self, asker: Asker, user_hash: object = None, token: object = None) -> Asker:
+        """The asker as far as they can be trusted: as given, signed, or a guest."""
+        if not self.enforced:
+            subject = self.signatures.token_subject(token) if token is not None else None
+            return replace(asker, uid=subject) if subject else asker
+        email = "@" in asker.uid  # an e-mail address as the id is typed, never vouched for
+        if not email and asker.source == "platform":
+            return asker
+        channel = (asker.channel or "").upper()
+        if not email and asker.source == "caller" and channel in self.trusted_channels:
+            return asker
+        uid = signed_identity(self.signatures, asker.uid, user_hash, token)
+        if uid is None:
+            return replace(asker, trusted=False)
+        return replace(asker, uid=uid, trusted=True)
 
 
 def signed_identity(

@@ -153,6 +153,14 @@ class Platform(ABC, Generic[Payload]):
         """The intent, tag or action names this platform's requests may carry."""
         return sorted(routes.interest_types)
 
+    def session(self, payload: Payload) -> str | None:
+        """The platform's conversation, for counting guesses per session."""
+        return None
+
+    def proof(self, payload: Payload) -> tuple[object, object]:
+        """The shop's signatures on the identity, as sent: (userHash, identityToken)."""
+        return None, None
+
     @abstractmethod
     def language_code(self, payload: Payload) -> str | None:
         """The languageCode as the platform sent it."""

@@ -16,6 +16,7 @@ from fulfillment.extraction.extractor import Extractor
 from fulfillment.guard import LookupGuard, MemoryMissLog, MissLog
 from fulfillment.i18n.catalogs import load_translations
 from fulfillment.i18n.locales import LocaleResolver
+from fulfillment.identity import Signatures, TrustPolicy
 from fulfillment.intents import IntentSpec
 from fulfillment.observability import Metrics
 from fulfillment.phrasing import Phrasebook
@@ -40,6 +41,7 @@ class Services:
     metrics: Metrics
     backend: Backend
     guard: LookupGuard
+    trust: TrustPolicy
     content_status: ContentStatus = field(default_factory=ContentStatus)
 
     # The content's parts, as served right now (a request should read `content` once instead).
@@ -113,7 +115,16 @@ def build_services(settings: Settings, metrics: Metrics | None = None) -> Servic
     credentials, generated_key = load_credentials(settings)
     metrics = metrics or Metrics()
     store, misses = make_store(settings)
+    trust = TrustPolicy(
+        Signatures.of(
+            [secret.get_secret_value() for secret in settings.identity_secrets],
+            settings.identity_public_key,
+        ),
+        frozenset(channel.upper() for channel in settings.trusted_channels),
+        enforced=settings.identities_must_be_signed,
+    )
     return Services(
+        trust=trust,
         settings=settings,
         store=store,
         credentials=credentials,

@@ -10,6 +10,8 @@ from typing import Annotated, Literal, Self
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from fulfillment.identity import DEFAULT_TRUSTED_CHANNELS
+
 # In a source checkout (and its editable install) the repository, where the designers' and
 # translators' rooms sit beside the package; installed from a wheel, merely site-packages.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -215,6 +217,26 @@ class Settings(BaseSettings):
         description="Days without a tracking change after which a parcel's status is told as "
         "old news and a person is offered.",
     )
+    identity_secrets: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list,
+        description="Secrets the shop's back end signs identities with (userHash, HS256 "
+        "identity tokens), comma-separated; list the old and the new one to rotate.",
+    )
+    identity_public_key: str | None = Field(
+        default=None,
+        description="PEM public key of the shop's back end, for RS256 identity tokens.",
+    )
+    signed_identities: bool | None = Field(
+        default=None,
+        description="Take an identity a browser supplies (a web chat's user id, an e-mail "
+        "address as the id) only when the shop's back end signed it; unset, on everywhere "
+        "but the embedded demo store (whose playground tries any customer).",
+    )
+    trusted_channels: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(DEFAULT_TRUSTED_CHANNELS),
+        description="Channels whose user ids the seed contract's caller vouches for, "
+        "comma-separated; ids on any other channel (WEB) count only when signed.",
+    )
     log_order_numbers: bool = Field(
         default=False, description="Write order numbers in the access log (never by default)."
     )
@@ -241,7 +263,22 @@ class Settings(BaseSettings):
         default=shipped_dir("locales"), description="The translators' gettext catalogs."
     )
 
-    @field_validator("api_keys", "basic_auth", "cors_origins", mode="before")
+    @field_validator("identity_secrets")
+    @classmethod
+    def _long_secrets(cls, value: list[SecretStr]) -> list[SecretStr]:
+        # HMAC-SHA256 keys shorter than its block's worth of entropy are guessable offline.
+        if any(len(secret.get_secret_value()) < 32 for secret in value):
+            raise ValueError("each identity secret must be at least 32 characters")
+        return value
+
+    @field_validator(
+        "api_keys",
+        "basic_auth",
+        "cors_origins",
+        "identity_secrets",
+        "trusted_channels",
+        mode="before",
+    )
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         return _split_commas(value)
@@ -277,6 +314,13 @@ class Settings(BaseSettings):
             and self.shop is None
             and self.demo_data
         )
+
+    @property
+    def identities_must_be_signed(self) -> bool:
+        if self.signed_identities is not None:
+            return self.signed_identities
+        demo = self.database_url is None and self.order_api_config is None and self.demo_data
+        return self.shop is not None or not demo
 
     @property
     def sqlite_path(self) -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 from starlette.requests import Request
@@ -90,6 +91,9 @@ def endpoint(platform: Platform[Any]) -> Callable[[Request], Awaitable[Response]
                 headers={"Content-Language": bcp47(language.locale)},
             )
         turn = platform.to_turn(payload, interest_type, language, routes)
+        # Who may see which orders: as given, signed by the shop, or a guest (identity.py).
+        asker = services.trust.judge(turn.asker, *platform.proof(payload))
+        turn = replace(turn, asker=asker, session=platform.session(payload))
         reply = await dispatch(services, turn, platform.interest_field, started, content)
         _note(request, name, turn, reply)
         return Response(

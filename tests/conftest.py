@@ -12,14 +12,18 @@ import psycopg
 import pytest
 from pg import PostgresServer, binaries, running_postgres
 from starlette.testclient import TestClient
-from support import API_KEY, IN_CI, Ask, build_request
+from support import API_KEY, IDENTITY_SECRET, IN_CI, Ask, build_request
 
 from fulfillment.app import SEED_PATH, create_app
 from fulfillment.settings import Settings
 from fulfillment.store.postgres import upgrade
 
 # Tests ask about unknown orders all the time; the guard has tests of its own.
-UNGUARDED = {"lookup_slow_after": 10_000, "lookup_refuse_after": 10_000}
+UNGUARDED = {
+    "lookup_slow_after": 10_000,
+    "lookup_refuse_after": 10_000,
+    "identity_secrets": [IDENTITY_SECRET],
+}
 
 
 @pytest.fixture

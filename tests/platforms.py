@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from support import DATA, build_request
+from support import DATA, build_request, user_hash
 
 FIXTURES = DATA / "platforms"
 
@@ -82,6 +82,8 @@ def cx(q: Question) -> dict[str, Any]:
     body["text"] = q.text or ""
     body["languageCode"] = q.language
     body["payload"] = {
+        # A custom front end's ids are the browser's word: the shop's back end signs them.
+        "userHash": user_hash(q.customer.uid),
         "channel": q.customer.channel,
         "userId": q.customer.uid,
         "username": q.customer.username,

@@ -20,6 +20,7 @@ from fulfillment.adapters import seed as seed_adapter
 from fulfillment.domain import Item, Order, OrderStatus, Shipment
 from fulfillment.extraction.extractor import Extractor
 from fulfillment.handlers.order_status import order_messages, order_summary, status_text
+from fulfillment.handlers.parcels import TroublePolicy
 from fulfillment.i18n.locales import LocaleResolver
 from fulfillment.intents import load_intent
 from fulfillment.phrasing import Phrasebook
@@ -178,7 +179,7 @@ def orders(draw: st.DrawFn) -> Order:
         placed_date=draw(DATES),
         currency=draw(CURRENCIES),
         total=total,
-        shipment=shipment,
+        shipments=(shipment,) if shipment is not None else (),
         items=items,
     )
 
@@ -202,8 +203,10 @@ def test_every_reply_renders_for_any_order_the_store_can_hold(
     response_type: ResponseType,
 ) -> None:
     book = phrasebooks[("order-status", locale)]
-    messages = order_messages(order, book, response_type)
+    # Told on the first day there is, nothing is late: the status reply itself is checked.
+    messages, handover = order_messages(order, book, response_type, dt.date.min, TROUBLE)
     assert messages
+    assert handover is None
     first = messages[0]
     assert isinstance(first, TextMessage)
     assert 0 < len(first.text) <= MAX_BUBBLE
@@ -215,6 +218,9 @@ def test_every_reply_renders_for_any_order_the_store_can_hold(
     json.loads(rasa.from_reply(reply).model_dump_json())
     assert len(dialogflow_es.from_reply(reply, ES_REQUEST, "order-status")) <= 64 * 1024
     json.loads(dialogflow_cx.from_reply(reply, CX_REQUEST, ["order_id"]).model_dump_json())
+
+
+TROUBLE = TroublePolicy(late_after_days=2, stale_after_days=5)
 
 
 def _example(name: str) -> str:

@@ -117,7 +117,10 @@ def asker(request: DialogflowCxRequest) -> Asker:
     telephony = payload.get("telephony")
     caller = identity_text(telephony.get("caller_id")) if isinstance(telephony, dict) else None
     if caller:
-        return Asker(uid=caller, channel="PHONE")
+        # CX's phone gateway sets it; Dialogflow Messenger passes the page's own parameters
+        # here too, so a caller id is vouched for only with a telephony session: a browser's
+        # word otherwise, which needs a signature.
+        return Asker(uid=caller, channel="PHONE", source="browser")
     names = ("userId", "uid", "user_id")
     source = payload if any(identity_text(payload.get(n)) for n in names[:2]) else params
     uid = next((found for n in names if (found := identity_text(source.get(n)))), None)
@@ -127,9 +130,12 @@ def asker(request: DialogflowCxRequest) -> Asker:
             channel=(identity_text(source.get("channel")) or "").upper() or None,
             user_name=identity_text(source.get("username")),
             first_name=identity_text(source.get("first_name")),
+            source="browser",
         )
     session = request.sessionInfo.session or request.detectIntentResponseId or "anonymous"
-    return Asker(uid=session.rsplit("/", 1)[-1], channel="DIALOGFLOW_CX")
+    return Asker(
+        uid=session.rsplit("/", 1)[-1], channel="DIALOGFLOW_CX", source="browser", trusted=False
+    )
 
 
 def order_parameter(request: DialogflowCxRequest, names: list[str]) -> str:
@@ -224,6 +230,12 @@ class DialogflowCx(Platform[DialogflowCxRequest]):
 
     def known(self, routes: PlatformRoutes) -> list[str]:
         return sorted(routes.cx_tags)
+
+    def session(self, payload: DialogflowCxRequest) -> str | None:
+        return payload.sessionInfo.session
+
+    def proof(self, payload: DialogflowCxRequest) -> tuple[object, object]:
+        return payload.payload.get("userHash"), payload.payload.get("identityToken")
 
     def language_code(self, payload: DialogflowCxRequest) -> str | None:
         return payload.languageCode

@@ -109,8 +109,12 @@ def _dig(data: Any, *path: str) -> Any:
 
 
 def asker(request: DialogflowEsRequest) -> Asker:
-    """Who is asking, from what the integration (not the user) put in the payload."""
+    """Who is asking, from what the integration (not the user) put in the payload.
+
+    Dialogflow itself sets `source` for its integrations: only then do the integration's
+    ids come vouched for. A custom front end writes the payload itself (the browser's word)."""
     source = (request.originalDetectIntentRequest.source or "").strip()
+    vouched = "platform" if integration(request) or source.lower() == "google" else "browser"
     payload = request.originalDetectIntentRequest.payload
     # Telegram: payload.data.message.from (or callback_query.from for a tapped button).
     sender = _dig(payload, "data", "message", "from") or _dig(
@@ -123,6 +127,7 @@ def asker(request: DialogflowEsRequest) -> Asker:
             user_name=identity_text(sender.get("username")),
             first_name=identity_text(sender.get("first_name")),
             last_name=identity_text(sender.get("last_name")),
+            source=vouched,
         )
     # Google Assistant: payload.user (userId, or a verified e-mail from account linking).
     user = payload.get("user")
@@ -136,12 +141,17 @@ def asker(request: DialogflowEsRequest) -> Asker:
         )
         if uid:
             return Asker(
-                uid=uid, channel="GOOGLE", first_name=identity_text(profile.get("givenName"))
+                uid=uid,
+                channel="GOOGLE",
+                first_name=identity_text(profile.get("givenName")),
+                source=vouched,
             )
     # Phone Gateway: the caller's number.
     caller = identity_text(_dig(payload, "telephony", "caller_id"))
     if caller:
-        return Asker(uid=caller, channel="PHONE")
+        # The gateway's own payload; a custom caller writing one is still a browser.
+        phone = "platform" if is_phone(request) and source else "browser"
+        return Asker(uid=caller, channel="PHONE", source=phone)
     # Other integrations and custom front ends: payload {userId|uid, channel, username}.
     uid = (
         identity_text(payload.get("userId"))
@@ -154,9 +164,11 @@ def asker(request: DialogflowEsRequest) -> Asker:
             channel=(identity_text(payload.get("channel")) or source).upper() or None,
             user_name=identity_text(payload.get("username")),
             first_name=identity_text(payload.get("first_name")),
+            source="browser",
         )
-    # Nobody identified: the session stands in, which owns no orders.
-    return Asker(uid=request.session.rsplit("/", 1)[-1], channel="DIALOGFLOW")
+    # Nobody identified: the session stands in, a guest.
+    session = request.session.rsplit("/", 1)[-1]
+    return Asker(uid=session, channel="DIALOGFLOW", source="browser", trusted=False)
 
 
 def awaiting(request: DialogflowEsRequest) -> Context | None:
@@ -343,6 +355,13 @@ class DialogflowEs(Platform[DialogflowEsRequest]):
 
     def known(self, routes: PlatformRoutes) -> list[str]:
         return sorted(routes.dialogflow_intents)
+
+    def session(self, payload: DialogflowEsRequest) -> str | None:
+        return payload.session
+
+    def proof(self, payload: DialogflowEsRequest) -> tuple[object, object]:
+        found = payload.originalDetectIntentRequest.payload
+        return found.get("userHash"), found.get("identityToken")
 
     def language_code(self, payload: DialogflowEsRequest) -> str | None:
         return payload.queryResult.languageCode

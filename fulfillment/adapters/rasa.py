@@ -155,6 +155,9 @@ def asker(call: RasaActionCall) -> Asker:
     return Asker(
         uid=sender,
         channel=channel,
+        # The shop's own web chats (rest, socketio, callback) send the sender id the page
+        # chose; the messaging channels' connectors take it from the platform.
+        source="browser" if channel in ("WEB", None) else "platform",
         user_name=identity_text(metadata.get("username")) or identity_text(user.get("username")),
         first_name=identity_text(metadata.get("first_name"))
         or identity_text(user.get("first_name")),
@@ -283,6 +286,10 @@ class Rasa(Platform[RasaActionCall]):
 
     def known(self, routes: PlatformRoutes) -> list[str]:
         return sorted(routes.rasa_actions)
+
+    def proof(self, payload: RasaActionCall) -> tuple[object, object]:
+        metadata = payload.tracker.latest_message.metadata
+        return metadata.get("userHash"), metadata.get("identityToken")
 
     def language_code(self, payload: RasaActionCall) -> str | None:
         return language_code(payload)

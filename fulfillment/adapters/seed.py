@@ -61,6 +61,14 @@ class UserInfo(_In):
         description="uuid: who is asking, a chat id or the customer's e-mail address."
     )
     username: Name | None = Field(default=None, description="userName: the handle on the channel.")
+    userHash: Annotated[str, Field(max_length=128)] | None = Field(
+        default=None,
+        description="Lowercase hex HMAC-SHA256 of uid under the shop's identity secret: makes "
+        "a uid on an untrusted channel (WEB, or an e-mail address) count.",
+    )
+    identityToken: Annotated[str, Field(max_length=4096)] | None = Field(
+        default=None, description="A JWT from the shop's back end whose sub is the user id."
+    )
 
 
 class ConversationRequest(_In):
@@ -209,6 +217,7 @@ def to_turn(request: OrderStatusRequest, language: Language) -> Turn:
             user_name=user.username,
             first_name=user.first_name,
             last_name=user.last_name,
+            source="caller",
         ),
         locale=language.locale,
         response_type=ResponseType(request.responseType),
@@ -283,6 +292,10 @@ class Seed(Platform[OrderStatusRequest]):
     def interest_type(self, payload: OrderStatusRequest, routes: PlatformRoutes) -> str | None:
         interest_type = payload.queryInfo.interestType
         return interest_type if interest_type in routes.interest_types else None
+
+    def proof(self, payload: OrderStatusRequest) -> tuple[object, object]:
+        user = payload.conversationRequest.userInfo
+        return user.userHash, user.identityToken
 
     def language_code(self, payload: OrderStatusRequest) -> str | None:
         return payload.languageCode
