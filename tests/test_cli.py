@@ -212,7 +212,8 @@ def test_bad_row_reports_every_problem_and_loads_nothing(
     assert sorted(err_lines[:-1]) == [
         f"{path}:5: customer.email: Value error, not an e-mail address",
         f"{path}:5: status: Input should be 'placed', 'processing', 'on_hold', 'shipped', "
-        "'out_for_delivery', 'delayed', 'delivered', 'cancelled', 'returned' or 'refunded'",
+        "'out_for_delivery', 'delayed', 'delivered', 'cancelled', 'returned', 'refunded', "
+        "'partly_shipped' or 'partly_delivered'",
     ]
     assert err_lines[-1] == f"{path}: nothing loaded (2 problem(s))."
 

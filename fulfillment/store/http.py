@@ -387,9 +387,10 @@ def _same(ours: str | None, theirs: str | None) -> bool:
 
 
 class HttpOrderStore:
+    """The `OrderStore` over a shop's HTTP API: one pooled client, one retry, scoped answers."""
+
     remote = True
     failures: tuple[type[Exception], ...] = (httpx.HTTPError,)
-    """The `OrderStore` over a shop's HTTP API: one pooled client, one retry, scoped answers."""
 
     def __init__(self, config: ShopApiConfig) -> None:
         self.config = config

@@ -461,3 +461,65 @@ def test_unreadable_config_files_are_named(tmp_path: Path) -> None:
     empty.write_text("")
     with pytest.raises(ConfigurationError, match=r"empty\.yaml: \(top level\): Input should be"):
         ShopApiConfig.from_file(empty)
+
+
+def test_a_shop_api_s_list_of_parcels_is_read() -> None:
+    """fields.shipments names the list; the shipment_* paths are relative to one parcel."""
+    parcels = ShopApiConfig.model_validate(
+        {
+            "base_url": "https://shop.example.com/api",
+            "order_path": "/orders/{number}",
+            "fields": {
+                "shipments": "delivery.parcels",
+                "shipment_carrier": "company",
+                "shipment_tracking_number": "code",
+                "shipment_status": "state",
+                "shipment_items": "contents",
+                "item_name": "title",
+                "item_quantity": "qty",
+            },
+            "shipment_statuses": {"En Route": "in_transit", "handed over": "delivered"},
+        }
+    )
+    data = {
+        "number": "SH-5001",
+        "status": "shipped",
+        "placed_date": "2026-11-20",
+        "customer_email": "ram123@gmail.com",
+        "delivery": {
+            "parcels": [
+                {
+                    "company": "DHL",
+                    "code": "JJD1",
+                    "state": "handed over",
+                    "delivered_date": "2026-11-24",
+                    "contents": [{"title": "Hat", "qty": 1}],
+                },
+                {
+                    "company": "UPS",
+                    "code": "1Z1",
+                    "state": "en route",
+                    "expected_date": "2026-12-09",
+                    "updated_at": "2026-12-01T08:00:00Z",
+                    "contents": [{"title": "Sandals", "qty": "2"}],
+                },
+            ]
+        },
+    }
+
+    async def mapped() -> Order:
+        async with HttpOrderStore(parcels) as store:
+            return store._map(data)
+
+    order = asyncio.run(mapped())
+    assert order.status is OrderStatus.PARTLY_DELIVERED
+    assert [(s.carrier, s.tracking_number, s.state.value) for s in order.shipments] == [
+        ("DHL", "JJD1", "delivered"),
+        ("UPS", "1Z1", "in_transit"),
+    ]
+    assert [[(i.name, i.quantity) for i in s.items] for s in order.shipments] == [
+        [("Hat", 1)],
+        [("Sandals", 2)],
+    ]
+    assert order.shipments[1].updated_at == dt.datetime(2026, 12, 1, 8, tzinfo=dt.UTC)
+    assert [i.name for i in order.items] == ["Hat", "Sandals"]

@@ -18,7 +18,7 @@ import pytest
 import shopify_fake
 from shopify_fake import TOKEN, TOKEN_WITHOUT_ORDERS, UPS_TRACKING, FakeShopify, serve
 from starlette.testclient import TestClient
-from support import API_KEY, build_request
+from support import API_KEY, IDENTITY_SECRET, build_request
 
 from fulfillment.app import SEED_PATH, create_app
 from fulfillment.domain import Asker, Item, Order, OrderStatus, Shipment, ShipmentStatus
@@ -389,6 +389,8 @@ def settings(directory: Path, base: str, token: str = TOKEN) -> Settings:
         deadline_seconds=DEADLINE,
         breaker_threshold=100,  # each failure on its own; the breaker has its own tests
         lookup_slow_after=10_000,
+        # The shop's back end signs the e-mail addresses its web chat sends as ids.
+        identity_secrets=[IDENTITY_SECRET],
         lookup_refuse_after=10_000,
     )
 

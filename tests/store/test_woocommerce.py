@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import pytest
 from shopify_fake import serve
 from starlette.testclient import TestClient
-from support import API_KEY, build_request
+from support import API_KEY, IDENTITY_SECRET, build_request
 from woocommerce_fake import KEY, SECRET, WRITE_ONLY_KEY, WRITE_ONLY_SECRET, FakeWooCommerce
 
 from fulfillment.app import SEED_PATH, create_app
@@ -358,6 +358,8 @@ def settings(directory: Path, base: str, secret: str = SECRET) -> Settings:
         deadline_seconds=DEADLINE,
         breaker_threshold=100,
         lookup_slow_after=10_000,
+        # The shop's back end signs the e-mail addresses its web chat sends as ids.
+        identity_secrets=[IDENTITY_SECRET],
         lookup_refuse_after=10_000,
     )
 
