@@ -268,20 +268,21 @@ class _Language:
         self.nlp = blank_pipeline(language)
         self.spelled = spelled
         # The two searches every text gets: `first` for the first digit, and `scan` for the
-        # formats (`formats`, the alternatives of `any_format`) from there. With number
-        # words, both also find where a run of them may be: `first` a number word right
-        # after a space or hyphen, before any digit (a match on " " or "-"); `scan` one
-        # where a word starts, not after a hyphen (a match without a group).
+        # formats from there (`any_format`; `formats` are its alternatives, each with the
+        # boundary after it). With number words, both also find where a run of them may
+        # be: `first` a number word right after a space or hyphen before any digit (a
+        # match with a group), `scan` one where a word starts, not after a hyphen (a match
+        # without a group, after the formats: a format starting there comes first).
         self.first = _DIGIT
         self.scan = any_format
         if spelled is not None:
-            ahead = spelled.word_ahead
+            word = spelled.word_start
             # Branches that each start with one character: the search skips to the next
-            # digit, space or hyphen as fast as it skips to the next digit.
-            self.first = re.compile("|".join([*"0123456789", f" {ahead}", f"-{ahead}"]))
-            self.scan = re.compile(
-                rf"(?<![\w-])(?:(?:{formats})(?![\w-])|(?-i:{ahead}))", any_format.flags
+            # space, hyphen or digit as fast as it skips to the next digit.
+            self.first = re.compile(
+                "|".join([f" {word}(?P<space>)", f"-{word}(?P<hyphen>)", *"0123456789"])
             )
+            self.scan = re.compile(rf"(?<![\w-])(?:{formats}|(?-i:{word}))", any_format.flags)
         words = {
             "order": _vocabulary_words(vocabulary, "order_cues", language),
             "marker": _vocabulary_words(vocabulary, "markers", language),
@@ -336,6 +337,9 @@ class Extractor:
         alternatives += r"|(?P<spaced>\d{1,4}(?:\s\d{1,4}){1,4})"
         # The boundaries stand outside the alternation: tried once per position, not per format.
         self._any_format = re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.IGNORECASE)
+        # The same alternatives, each with the boundary after it, for _Language.scan.
+        bounded = "|".join(rf"(?P<f{i}>{fmt.pattern})(?![\w-])" for i, fmt in enumerate(ordered))
+        bounded += r"|(?P<spaced>\d{1,4}(?:\s\d{1,4}){1,4})(?![\w-])"
         # When every match has a digit (the shop's formats all do), a text without one is
         # answered at once, and the search starts at most this far before the first digit.
         self._digit_lead = digit_lead(self._any_format.pattern, re.IGNORECASE)
@@ -346,7 +350,7 @@ class Extractor:
         shortest = min((n for n in pure_digits if n is not None), default=None)
         spelled = finders(spec.spelled_digits, shortest, GENERIC)
         self._languages = {
-            lang: _Language(lang, spec.words, self._any_format, alternatives, spelled.get(lang))
+            lang: _Language(lang, spec.words, self._any_format, bounded, spelled.get(lang))
             for lang in (*LANGUAGES, GENERIC)
         }
 
@@ -377,7 +381,7 @@ class Extractor:
                 # Every match has a digit and there is none (nor a number word): no search,
                 # no tokens needed.
                 return Extraction(text, language, [])
-            if normalized[first.start()] in " -":  # number words before any digit
+            if first.lastgroup is not None:  # a number word before any digit
                 words = True
                 first = _DIGIT.search(normalized, first.start())
             # No match starts earlier; look-behinds still see the text before this.

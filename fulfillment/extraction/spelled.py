@@ -80,6 +80,10 @@ def _branches(node: dict[str, Any]) -> str:
     return body
 
 
+def _character_class(chars: Iterable[str]) -> str:
+    return "[" + "".join(sorted({re.escape(char) for char in chars})) + "]"
+
+
 class SpelledDigitFinder:
     """One language's number words, and the runs of them in a text."""
 
@@ -89,39 +93,61 @@ class SpelledDigitFinder:
         self._times = {form: n for word, n in repeats.items() for form in spellings(word)}
         digit = f"(?:{alternation(self._digit_of)})(?!{_NEAR})"
         repeat = f"(?:{alternation(self._times) if self._times else _NEVER})(?!{_NEAR})"
-        # A number word, as a look-ahead: where a run may be. Every run that counts has one
-        # right after a space or a hyphen (its second number word), and
-        # one that stands where a word starts, not after a hyphen (its first number word
-        # after a space, or the first of the run). The extractor looks for these within the
-        # searches it makes anyway, for the first digit and for the formats.
-        self.word_ahead = f"(?=(?:{alternation([*self._digit_of, *self._times])})(?!{_NEAR}))"
+        # Where a run that counts may be: a number word. Every such run has one right after
+        # a space or a hyphen (its second number word), and one where a word starts, not
+        # after a hyphen (the first number word of its first token that has one: the run's
+        # first token, or one after a space). The extractor looks for these within the
+        # searches it makes anyway, for the first digit and for the formats, with
+        # `word_start`: the first two characters of a number word, matched (one when a
+        # word has only one), and the whole word looked for from the first. Matched, not
+        # looked ahead for: a search then tries the rest only where a number word's first
+        # two characters are, and text has those less often than spaces.
+        forms = [*self._digit_of, *self._times]
+        words = f"(?:{alternation(forms)})(?!{_NEAR})"
+        firsts = {form[0] for form in forms}
+        if min(len(form) for form in forms) >= 2:
+            seconds = _character_class(form[1] for form in forms)
+            self.word_start = f"{_character_class(firsts)}{seconds}(?<=(?={words})..)"
+        else:
+            self.word_start = f"{_character_class(firsts)}(?<=(?={words}).)"
         # A run: tokens separated by spaces; a token is digits, a repeat word and a digit
         # ("double 5"), or number words, hyphens allowed between them ("seven-four").
         word_unit = f"(?:{repeat}(?: +| *- *))?{digit}"
         token = f"{word_unit}(?: *- *{word_unit})*|{repeat} +[0-9](?!{_NEAR})|[0-9]+(?!{_NEAR})"
-        self._run = re.compile(f"(?<!{_BEFORE_RUN})(?:{token})(?: +(?:{token}))*")
-        self._token = re.compile(
-            f"(?:(?P<repeat>{repeat})(?: +| *- *))?(?:(?P<word>{digit})|(?P<digits>[0-9]+))"
-        )
+        run = f"(?:{token})(?: +(?:{token}))*"
+        # Found where it starts: a digit or a number word's first character, matched (so
+        # that a search skips to those), and the whole run looked for from there (group
+        # "run"), when no letter, digit or hyphen stands before it.
+        starts = _character_class([*"0123456789", *firsts])
+        self._run = re.compile(f"{starts}(?<=(?<!{_BEFORE_RUN})(?=(?P<run>{run})).)")
 
     def runs(self, text: str) -> list[Run]:
         """Every run of number words and digits in the text with at least two number words
         and min_digits digits."""
         found = []
-        for run in self._run.finditer(text):
+        search = self._run.search
+        digit_of, times_of = self._digit_of, self._times
+        at = 0
+        while (match := search(text, at)) is not None:
+            start, at = match.span("run")
             digits = []
             words = 0
-            for token in self._token.finditer(text, run.start(), run.end()):
-                repeat, word, group = token.group("repeat", "word", "digits")
-                value = self._digit_of[word] if word else group
-                if repeat:
+            times = 1
+            # The run's tokens, one at a time; the run is well formed, so a repeat word is
+            # followed by a digit word or a digit.
+            for piece in text[start:at].replace("-", " ").split():
+                digit = digit_of.get(piece)
+                if digit is None and piece in times_of:
+                    times = times_of[piece]
                     words += 1
-                    value *= self._times[repeat]
-                words += word is not None
-                digits.append(value)
+                    continue
+                if digit is not None:
+                    words += 1
+                digits.append((piece if digit is None else digit) * times)
+                times = 1
             value = "".join(digits)
             if words >= 2 and len(value) >= self.min_digits:
-                found.append(Run(run.start(), run.end(), value))
+                found.append(Run(start, at, value))
         return found
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 import re
 import sys
+import unicodedata
 from typing import Any
 
 import pytest
@@ -34,6 +35,16 @@ assert SPEC is not None
 WORDS = [
     word for table in SPEC.words.model_dump().values() for words in table.values() for word in words
 ]
+# Number words, for digits spelled out ("seven four eight five nine six").
+assert SPEC.spelled_digits is not None
+NUMBER_WORDS = sorted(
+    {
+        word
+        for tables in (SPEC.spelled_digits.digit_words, SPEC.spelled_digits.repeat_words)
+        for table in tables.values()
+        for word in table
+    }
+)
 # What the tokenizers treat specially, across chunks too: abbreviations, emoticons, "'s",
 # Spanish "EE. UU." (a special case with a space), times, and look-alike punctuation.
 TRICKY = [
@@ -131,14 +142,32 @@ def numberish(rng: random.Random) -> str:
     )
 
 
-def texts(seed: int, count: int) -> list[tuple[str, str | None]]:
+def spelled(rng: random.Random, words: list[str] = NUMBER_WORDS) -> str:
+    """Number words, digits among them, joined as runs are (and as they are not)."""
+    tokens = []
+    for _ in range(rng.choice([1, 2, 3, 5, 6, 6, 6, 7, 8])):
+        if rng.random() < 0.8:
+            word = rng.choice(words)
+            form = rng.choice([word, word.upper(), word.capitalize(), word.lower()])
+            tokens.append(rng.choice([form, unicodedata.normalize("NFD", form)]))
+        else:
+            tokens.append(str(rng.randrange(0, 100 if rng.random() < 0.2 else 10)))
+    text = tokens[0]
+    for token in tokens[1:]:
+        text += rng.choice([" "] * 12 + ["-", " - ", "  ", ", ", "\n", ""]) + token
+    return text
+
+
+def texts(seed: int, count: int, spelled_share: float = 0.0) -> list[tuple[str, str | None]]:
     rng = random.Random(seed)
     found = []
     for _ in range(count):
         parts = []
         for _ in range(rng.randint(1, 10)):
             roll = rng.random()
-            if roll < 0.45:
+            if roll < spelled_share:
+                parts.append(spelled(rng))
+            elif roll < 0.45:
                 word = rng.choice(WORDS)
                 parts.append(rng.choice([word, word.upper(), word.capitalize()]))
             elif roll < 0.75:
@@ -240,6 +269,26 @@ def test_the_search_starts_where_a_match_can(extractor: Extractor) -> None:
         assert [(m.lastgroup, m.span()) for m in pattern.finditer(text, start)] == everything
 
 
+@pytest.mark.parametrize("language", [*LANGUAGES, GENERIC])
+def test_the_scan_with_number_words_finds_the_same_numbers(
+    extractor: Extractor, language: str
+) -> None:
+    # Each language's scan also finds where number words may start (matches without a
+    # group): the format matches are those of _any_format, wherever the search starts.
+    tongue = extractor._languages[language]
+    assert tongue.scan is not extractor._any_format  # every served language has number words
+    lead = extractor._digit_lead
+    assert lead is not None
+    for text, _ in texts(seed=7, count=1500, spelled_share=0.3):
+        text = normalize(text, 1000)
+        expected = [(m.lastgroup, m.span()) for m in extractor._any_format.finditer(text)]
+        digit = re.search(r"\d", text)
+        start = max(digit.start() - lead, 0) if digit else len(text)
+        for begin in (0, start):
+            found = [(m.lastgroup, m.span()) for m in tongue.scan.finditer(text, begin)]
+            assert [f for f in found if f[0] is not None] == expected, text
+
+
 # Normalization.
 
 
@@ -334,6 +383,60 @@ def test_extraction_is_the_same_with_and_without_the_chunk_path(extractor: Extra
         assert results(extractor.extract(text, language)) == expected
         taken += any(candidate[7] for candidate in expected)
     assert taken > 100  # the texts give order numbers to find, not only nothing
+
+
+# Digits spelled out.
+
+
+def _looks_everywhere(extractor: Extractor) -> Extractor:
+    """The extractor, made to look for runs of number words in every text: its `first`
+    search reports a number word at the start of every text, as the long way."""
+    for language in extractor._languages.values():
+        if language.spelled is not None:
+            language.first = re.compile("(?P<everywhere>)")
+    return extractor
+
+
+@pytest.fixture(scope="module")
+def looks_everywhere() -> Extractor:
+    assert SPEC is not None
+    return _looks_everywhere(Extractor(SPEC))
+
+
+def test_spelled_digits_are_the_same_with_and_without_the_shortcut(
+    extractor: Extractor, looks_everywhere: Extractor
+) -> None:
+    taken = 0
+    for text, code in texts(seed=8, count=2500, spelled_share=0.35):
+        language = spoken_language(code)
+        expected = results(looks_everywhere.extract(text, language))
+        assert results(extractor.extract(text, language)) == expected, text
+        taken += any(c[7] and "digits spelled out" in c[8][0] for c in expected)
+    assert taken > 50  # runs of number words were found and taken, not only nothing
+
+
+@pytest.mark.parametrize("language", [*LANGUAGES, GENERIC])
+def test_every_run_is_seen_by_the_shortcut(
+    extractor: Extractor, looks_everywhere: Extractor, language: str
+) -> None:
+    # Texts made of one language's number words, digits and separators, with something
+    # before and after: the runs are those found the long way.
+    assert SPEC is not None
+    assert SPEC.spelled_digits is not None
+    digits, repeats = SPEC.spelled_digits.tables(language)
+    words = [*digits, *repeats] if language != GENERIC else NUMBER_WORDS
+    rng = random.Random(9)
+    seen = 0
+    for _ in range(3000):
+        text = (
+            rng.choice(["", "order ", "(", "#", "x", "A-", "7 ", "Nr. "])
+            + spelled(rng, words)
+            + rng.choice(["", " ", "?", ")", "-", "x", "7", " 12", "।"])
+        )
+        expected = results(looks_everywhere.extract(text, language))
+        assert results(extractor.extract(text, language)) == expected, text
+        seen += any("digits spelled out" in c[8][0] for c in expected)
+    assert seen > 200
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -46,7 +46,7 @@ def _no_tokenizer(*_: object) -> None:
         ("en", "order seven-four-eight-five-nine-six please", ["748596"]),
         ("en", "(seven four eight five nine six)", ["748596"]),
         ("en", "Oh, seven four eight five nine six", ["748596"]),
-        ("en", "orders seven four eight five nine six and 748597", ["748596", "748597"]),
+        ("en", "orders 748597 and seven four eight five nine six", ["748597", "748596"]),
         ("de", "Bestellung sieben vier acht fünf neun sechs", ["748596"]),
         ("de", "Bestellnummer sieben vier acht zwo neun sechs", ["748296"]),
         ("de", "Bestellung null eins zwei drei vier fuenf", ["012345"]),
@@ -207,19 +207,21 @@ def test_a_language_without_number_words_has_no_runs() -> None:
 
 
 def test_the_generic_words_leave_out_those_that_mean_two_things() -> None:
+    english = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+    german = ["null", "eins", "zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht", "neun"]
     spelled = SpelledDigits(
         digit_words={
-            "en": {w: d for d, w in enumerate("zero one two three four five six seven eight nine".split())},
-            "de": {
-                **{w: d for d, w in enumerate("null eins zwei drei vier fünf sechs sieben acht neun".split())},
-                "one": 9,  # made up: "one" means 1 in English
-            },
+            "en": {word: digit for digit, word in enumerate(english)},
+            # made up: "one" for 9 in German, when it is 1 in English
+            "de": {**{word: digit for digit, word in enumerate(german)}, "one": 9},
         }
     )
     assert SPEC is not None
     extractor = Extractor(SPEC.model_copy(update={"spelled_digits": spelled}))
     assert extractor.extract("order seven four eight five nine one", "en").order_ids == ["748591"]
-    assert extractor.extract("order seven four eight five nine one", "de").order_ids == ["748599"]
+    assert extractor.extract("Bestellung sieben vier acht fünf neun one", "de").order_ids == [
+        "748599"
+    ]
     assert extractor.extract("order seven four eight five nine one", None).order_ids == []
     assert extractor.extract("order seven four eight five nine six", None).order_ids == ["748596"]
 
@@ -232,8 +234,8 @@ def test_spellings() -> None:
 
 def test_a_run_is_read_token_by_token() -> None:
     finder = SpelledDigitFinder({"one": 1, "two": 2, "three": 3}, {"double": 2}, 4)
-    runs = finder.runs("one double two 3 three, two two one one")
-    assert [(r.value, "one double two 3 three, two two one one"[r.start : r.end]) for r in runs] == [
+    text = "one double two 3 three, two two one one"
+    assert [(r.value, text[r.start : r.end]) for r in finder.runs(text)] == [
         ("12233", "one double two 3 three"),
         ("2211", "two two one one"),
     ]
@@ -249,7 +251,7 @@ SOURCE = (PROJECT_ROOT / "intents" / "order-status.yaml").read_text(encoding="ut
     [
         ('"null": 0, eins: 1', "null: 0, eins: 1", "put the word in quotes"),
         ("neun: 9}", "neun: 8}", "digit_words.de: no word for 9"),
-        ("sieben: 7, acht: 8", "sieben: 7, acht: 8, zwo: 3", "'zwo' has two meanings"),
+        ("sieben: 7, acht: 8", "sieben: 7, acht: 8, Zwo: 3", "'Zwo' has two meanings"),
         ("en: {double: 2, triple: 3}", "en: {double: 2, triple: 3, nine: 2}", "two meanings"),
         ("cero: 0, uno: 1", "cero: 0, uno: 1, dos tres: 2", "is not one word"),
         ("cero: 0, uno: 1", "cero: 0, uno: 1, d2: 2", "is not one word"),
@@ -285,8 +287,7 @@ def test_the_phrase_tests_cover_spelled_digits() -> None:
         found = [
             t
             for t in mine
-            if any(c.spelled for c in extractor.extract(t.text, language).candidates)
-            and t.expect
+            if any(c.spelled for c in extractor.extract(t.text, language).candidates) and t.expect
         ]
         words = [t for t in mine if not t.expect and _has_number_word(t.text, language)]
         assert len(found) >= 2, language
