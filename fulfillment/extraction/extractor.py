@@ -226,13 +226,12 @@ class Candidate:
 def _add_spelled(candidates: list[Candidate], spelled: list[Candidate]) -> list[Candidate]:
     """The candidates and the spelled-out ones, in order; where a spelled-out one overlaps
     a number written in digits ("seven 748596"), the number written in digits is kept."""
-    if candidates:
-        spelled = [
-            s for s in spelled if not any(c.start < s.end and s.start < c.end for c in candidates)
-        ]
-        if not spelled:
-            return candidates
-    return sorted([*candidates, *spelled], key=lambda c: c.start)
+    if not candidates:
+        return spelled
+    spelled = [
+        s for s in spelled if not any(c.start < s.end and s.start < c.end for c in candidates)
+    ]
+    return sorted([*candidates, *spelled], key=lambda c: c.start) if spelled else candidates
 
 
 @dataclass(slots=True)
