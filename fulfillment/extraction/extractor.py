@@ -9,6 +9,10 @@ candidate when every format needs one (digit_lead reads that from the patterns),
 search starts a few characters before the first digit; cue words come from the chunks of
 text spaCy has tokenized before (cues.CueFinder), exactly as the PhraseMatcher would find them
 on a Doc; a number standing alone between words is not searched for phones and dates.
+
+Digits spelled out as words (spelled.py) are looked for only where those same two searches,
+for the first digit and for the formats, also meet a number word where a run of them could
+be; a text with neither a digit nor such a word is still answered after one search.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from fulfillment.extraction.distractors import (
 from fulfillment.extraction.french import import_french
 from fulfillment.extraction.normalize import MAY_CHANGE, TABLE
 from fulfillment.extraction.spec import LANGUAGES, ExtractionSpec, Vocabulary
-from fulfillment.extraction.spelled import Run, SpelledDigitFinder, finders
+from fulfillment.extraction.spelled import Run, SpelledDigitFinder, finders, shortest_digits
 
 GENERIC = "xx"  # spaCy's multi-language tokenizer, for every language without its own
 CUE_WINDOW = 6  # how many words before a number a cue word still counts
@@ -42,9 +46,7 @@ _YEAR = re.compile(r"(?:19|20)\d{2}")
 _WORD = re.compile(r"[^\W_]+")
 
 
-# A digit in normalized text, where every decimal digit is ASCII: [0-9] is \d there, and
-# found faster.
-_DIGIT = re.compile("[0-9]")
+_DIGIT = re.compile(r"\d")
 _SPACE = re.compile(r"\s")
 
 
@@ -113,72 +115,6 @@ def _digits_only(op: str, value: Any) -> bool:
     if op == "IN":  # a set: every member a digit; a negated set has a NEGATE member
         return bool(value) and all(_digits_only(str(o), v) for o, v in value)
     return False
-
-
-def shortest_digits(pattern: str, flags: int = 0) -> int | None:
-    """The fewest digits the pattern matches with nothing but digits; None: it cannot (or
-    the pattern has something this does not read, like a look-around)."""
-    try:
-        parser: Any = importlib.import_module("re._parser")
-        return _shortest(parser.parse(pattern, flags))
-    except Exception:  # a parser unlike 3.11's
-        return None
-
-
-def _shortest(items: Any) -> int | None:
-    total = 0
-    for op, value in items:
-        least = _item_shortest(str(op), value)
-        if least is None:
-            return None
-        total += least
-    return total
-
-
-def _item_shortest(op: str, value: Any) -> int | None:
-    if op in ("LITERAL", "IN"):
-        return 1 if _may_be_digit(op, value) else None
-    if op == "ANY":
-        return 1
-    if op == "AT":  # ^, $, \b: no character
-        return 0
-    if op == "SUBPATTERN":
-        return _shortest(value[-1])
-    if op == "ATOMIC_GROUP":
-        return _shortest(value)
-    if op == "BRANCH":
-        options = [n for n in (_shortest(branch) for branch in value[1]) if n is not None]
-        return min(options) if options else None
-    if op in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
-        least, _, item = value
-        if least == 0:
-            return 0
-        each = _shortest(item)
-        return None if each is None else least * each
-    return None
-
-
-def _may_be_digit(op: str, value: Any) -> bool:
-    """True when this character (set) matches at least one decimal digit."""
-    if op == "LITERAL":
-        return bool(ord("0") <= value <= ord("9"))
-    if op == "RANGE":
-        return bool(value[0] <= ord("9") and ord("0") <= value[1])
-    if op == "CATEGORY":
-        return str(value) in ("CATEGORY_DIGIT", "CATEGORY_WORD", "CATEGORY_NOT_SPACE")
-    if op == "IN":
-        members = [(str(o), v) for o, v in value]
-        if members and members[0][0] == "NEGATE":
-            # [^...]: some digit is left unless the set names them all
-            return not any(_digits_only(o, v) and _covers_digits(o, v) for o, v in members[1:])
-        return any(_may_be_digit(o, v) for o, v in members)
-    return False
-
-
-def _covers_digits(op: str, value: Any) -> bool:
-    if op == "RANGE":
-        return bool(value[0] <= ord("0") and ord("9") <= value[1])
-    return op == "CATEGORY"
 
 
 CONTEXT_KINDS = {"phone_cues": "phone", "tracking_cues": "tracking", "postcode_cues": "postcode"}
@@ -266,6 +202,7 @@ class _Language:
     ) -> None:
         self.nlp = blank_pipeline(language)
         self.spelled = spelled
+        self.runs = spelled.runs if spelled is not None else _no_runs
         # The two searches every text gets: `first` for the first digit, and `scan` for the
         # formats from there (`any_format`; `formats` are its alternatives, each with the
         # boundary after it). With number words, both also find where a run of them may
@@ -277,7 +214,8 @@ class _Language:
         if spelled is not None:
             word = spelled.word_start
             # Branches that each start with one character: the search skips to the next
-            # space, hyphen or digit as fast as it skips to the next digit.
+            # space, hyphen or digit as fast as it skips to the next digit. (Digits are
+            # ASCII in the normalized text: 0-9 is \d there.)
             self.first = re.compile(
                 "|".join([f" {word}(?P<space>)", f"-{word}(?P<hyphen>)", *"0123456789"])
             )
@@ -300,6 +238,10 @@ class _Language:
         self.cues = CueFinder(
             self.nlp, {label: sorted(_spellings(entries)) for label, entries in words.items()}
         )
+
+
+def _no_runs(text: str) -> list[Run]:
+    return []
 
 
 def _spellings(words: Iterable[str]) -> set[str]:
@@ -384,11 +326,10 @@ class Extractor:
                 words = True
                 first = _DIGIT.search(normalized, first.start())
             # No match starts earlier; look-behinds still see the text before this.
-            matches = (
-                tongue.scan.finditer(normalized, max(first.start() - lead, 0))
-                if first is not None
-                else ()
-            )
+            if first is None:
+                matches = ()
+            else:
+                matches = tongue.scan.finditer(normalized, max(first.start() - lead, 0))
         candidates: list[Candidate] = []
         spaced: list[tuple[int, int]] = []
         names = self._names
@@ -402,11 +343,8 @@ class Extractor:
                 start, end = m.span()
                 value = m.group().lstrip("#").upper()
                 candidates.append(Candidate(start, end, text[start:end], value, names[group]))
-        spelled = (
-            self._spelled_candidates(text, tongue.spelled.runs(normalized))
-            if words and tongue.spelled is not None
-            else None
-        )
+        # (words: only where the language has number words, whose searches find them)
+        spelled = self._spelled_candidates(text, tongue.runs(normalized)) if words else None
         if not candidates and not spaced and not spelled:
             # Nothing shaped like an order number: no tokens needed to say so.
             return Extraction(text, language, [])

@@ -8,13 +8,14 @@ read as its digits; it counts when it has at least two number words and at least
 `min_digits` digits. The extractor then takes it like a number written in digits: it must
 match a format, and cue words, distractor words and the rest judge it the same way.
 
-Cost: a run that counts can be told by a number word at certain places (see `word_ahead`),
+Cost: a run that counts can be told by a number word at certain places (see `word_start`),
 which the extractor looks for within the searches it makes anyway; only where one is found is
 the text searched for runs.
 """
 
 from __future__ import annotations
 
+import importlib
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -149,6 +150,76 @@ class SpelledDigitFinder:
             if words >= 2 and len(value) >= self.min_digits:
                 found.append(Run(start, at, value))
         return found
+
+
+def shortest_digits(pattern: str, flags: int = 0) -> int | None:
+    """The fewest digits the pattern matches with nothing but digits; None: it cannot (or
+    the pattern has something this does not read, like a look-around). Read from the
+    pattern's syntax tree, as extractor.digit_lead does."""
+    try:
+        parser: Any = importlib.import_module("re._parser")
+        return _shortest(parser.parse(pattern, flags))
+    except Exception:  # a parser unlike 3.11's
+        return None
+
+
+def _shortest(items: Any) -> int | None:
+    total = 0
+    for op, value in items:
+        least = _item_shortest(str(op), value)
+        if least is None:
+            return None
+        total += least
+    return total
+
+
+def _item_shortest(op: str, value: Any) -> int | None:
+    if op in ("LITERAL", "IN"):
+        return 1 if _may_be_digit(op, value) else None
+    if op == "ANY":
+        return 1
+    if op == "AT":  # ^, $, \b: no character
+        return 0
+    if op == "SUBPATTERN":
+        return _shortest(value[-1])
+    if op == "ATOMIC_GROUP":
+        return _shortest(value)
+    if op == "BRANCH":
+        options = [n for n in (_shortest(branch) for branch in value[1]) if n is not None]
+        return min(options) if options else None
+    if op in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+        least, _, item = value
+        if least == 0:
+            return 0
+        each = _shortest(item)
+        return None if each is None else least * each
+    return None  # look-arounds, back-references: cannot tell
+
+
+_DIGIT_CATEGORIES = ("CATEGORY_DIGIT", "CATEGORY_WORD", "CATEGORY_NOT_SPACE")  # \d, \w, \S
+
+
+def _may_be_digit(op: str, value: Any) -> bool:
+    """True when this character (set) matches some decimal digit."""
+    if op == "LITERAL":
+        return bool(ord("0") <= value <= ord("9"))
+    if op == "RANGE":
+        return bool(value[0] <= ord("9") and ord("0") <= value[1])
+    if op == "CATEGORY":
+        return str(value) in _DIGIT_CATEGORIES
+    if op == "IN":
+        members = [(str(o), v) for o, v in value]
+        if members and members[0][0] == "NEGATE":  # [^...]: a digit is left unless all are out
+            return not any(_every_digit(o, v) for o, v in members[1:])
+        return any(_may_be_digit(o, v) for o, v in members)
+    return False
+
+
+def _every_digit(op: str, value: Any) -> bool:
+    """True when this member of a set matches every decimal digit."""
+    if op == "RANGE":
+        return bool(value[0] <= ord("0") and ord("9") <= value[1])
+    return op == "CATEGORY" and str(value) in _DIGIT_CATEGORIES
 
 
 def finders(

@@ -10,9 +10,14 @@ import pytest
 from support import INTENT_FILES
 
 from fulfillment.errors import ConfigurationError
-from fulfillment.extraction.extractor import GENERIC, LANGUAGES, Extractor, shortest_digits
+from fulfillment.extraction.extractor import GENERIC, LANGUAGES, Extractor
 from fulfillment.extraction.spec import ExtractionSpec, OrderFormat, SpelledDigits
-from fulfillment.extraction.spelled import FLOOR_DIGITS, SpelledDigitFinder, spellings
+from fulfillment.extraction.spelled import (
+    FLOOR_DIGITS,
+    SpelledDigitFinder,
+    shortest_digits,
+    spellings,
+)
 from fulfillment.intents import load_intent, load_intents
 from fulfillment.settings import PROJECT_ROOT
 
@@ -160,6 +165,7 @@ def test_number_words_without_a_run_need_no_tokens(
         (r"ORD-\d{5,8}", None),
         (r"[^0-9]\d{4}", None),
         (r"[^A-Z]{5}", 5),
+        (r"[^\w]{5}", None),
         (r"(?<=x)\d{4}", None),  # a look-behind: cannot tell
     ],
 )
