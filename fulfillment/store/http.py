@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from types import TracebackType
-from typing import Annotated, Self
+from typing import Annotated, Self, TypeVar
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -159,6 +159,9 @@ class FieldPaths(BaseModel):
     shipment_items: DottedPath = "items"
 
 
+StatusWord = TypeVar("StatusWord", OrderStatus, ShipmentStatus)
+
+
 class ShopApiConfig(BaseModel):
     """How to reach a shop's order API and read its answers (FULFILLMENT_ORDER_API_CONFIG)."""
 
@@ -230,23 +233,10 @@ class ShopApiConfig(BaseModel):
             raise ValueError("a three-letter ISO 4217 code such as EUR")
         return value
 
-    @field_validator("statuses")
+    @field_validator("statuses", "shipment_statuses")
     @classmethod
-    def _status_words(cls, value: dict[str, OrderStatus]) -> dict[str, OrderStatus]:
-        words: dict[str, OrderStatus] = {}
-        for word, status in value.items():
-            key = word.strip().casefold()
-            if not key:
-                raise ValueError("status words must not be empty")
-            if words.get(key, status) is not status:
-                raise ValueError(f"{word!r} is mapped twice (status words ignore case)")
-            words[key] = status
-        return words
-
-    @field_validator("shipment_statuses")
-    @classmethod
-    def _shipment_words(cls, value: dict[str, ShipmentStatus]) -> dict[str, ShipmentStatus]:
-        words: dict[str, ShipmentStatus] = {}
+    def _status_words(cls, value: dict[str, StatusWord]) -> dict[str, StatusWord]:
+        words: dict[str, StatusWord] = {}
         for word, status in value.items():
             key = word.strip().casefold()
             if not key:
