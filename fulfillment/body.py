@@ -59,43 +59,29 @@ _DECODERS = {"identity": 0, "deflate": 47, "gzip": 31, "x-gzip": 31}
 def _inflate(body: bytes, encoding: str, limit: int) -> bytes:
     """The decompressed body, refused once it grows past the limit: a small body that
     inflates to gigabytes costs at most `limit` bytes of memory."""
-    wbits = _DECODERS[encoding]
-    try:
-        inflater = zlib.decompressobj(wbits)
-        data = inflater.decompress(body, limit + 1)
-        if len(data) > limit or inflater.unconsumed_tail:
-            raise PayloadTooLarge(
-                f"The request body is larger than {limit} bytes once decompressed.",
-                {"limitBytes": limit, "contentEncoding": encoding},
-            )
-        data += inflater.flush()
-    except zlib.error:
-        if encoding == "deflate" and wbits != -15:
-            # Some clients send a raw deflate stream without zlib's header.
-            try:
-                return _inflate_raw(body, limit)
-            except zlib.error:
-                pass
-        raise MalformedJSON(
-            f"The request body is not valid {encoding} data.", {"contentEncoding": encoding}
-        ) from None
-    if not inflater.eof:
-        raise MalformedJSON(
-            f"The request body's {encoding} data is cut short.", {"contentEncoding": encoding}
-        )
-    return data
+    # Some clients send "deflate" as a raw stream without zlib's header.
+    tries = [_DECODERS[encoding], -15] if encoding == "deflate" else [_DECODERS[encoding]]
+    for wbits in tries:
+        try:
+            return _decompress(body, wbits, limit, encoding)
+        except zlib.error:
+            continue
+    raise MalformedJSON(
+        f"The request body is not valid {encoding} data.", {"contentEncoding": encoding}
+    )
 
 
-def _inflate_raw(body: bytes, limit: int) -> bytes:
-    inflater = zlib.decompressobj(-15)
+def _decompress(body: bytes, wbits: int, limit: int, encoding: str) -> bytes:
+    inflater = zlib.decompressobj(wbits)
     data = inflater.decompress(body, limit + 1)
     if len(data) > limit or inflater.unconsumed_tail:
         raise PayloadTooLarge(
             f"The request body is larger than {limit} bytes once decompressed.",
-            {"limitBytes": limit, "contentEncoding": "deflate"},
+            {"limitBytes": limit, "contentEncoding": encoding},
         )
+    data += inflater.flush()
     if not inflater.eof:
-        raise zlib.error("incomplete")
+        raise zlib.error("the compressed data is cut short")
     return data
 
 
