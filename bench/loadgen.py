@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -22,7 +23,18 @@ class Figures:
 
 
 def require_wrk() -> str:
+    """wrk's path; installed with Debian's package first where this runs as root with apt-get
+    (as on the project's machines and CI, see .ci/run)."""
     wrk = shutil.which("wrk")
+    apt = shutil.which("apt-get")
+    if wrk is None and apt is not None and os.geteuid() == 0:
+        print("bench: installing wrk (apt-get install wrk)", flush=True)
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        install = [apt, "install", "-y", "-qq", "wrk"]
+        if subprocess.run(install, env=env, capture_output=True, check=False).returncode:
+            subprocess.run([apt, "update", "-qq"], env=env, capture_output=True, check=False)
+            subprocess.run(install, env=env, capture_output=True, check=False)
+        wrk = shutil.which("wrk")
     if wrk is None:
         raise SystemExit(
             "bench needs the wrk load generator: apt-get install wrk (Debian/Ubuntu), "

@@ -9,6 +9,7 @@ import hmac
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 
@@ -36,6 +37,10 @@ class Credentials:
         # valid ones are kept: a stranger's guesses cannot grow it, and hitting it tells them
         # nothing the 200 does not.
         self._accepted: set[tuple[str, bool]] = set()
+        # The same, one step earlier: the raw values of requests that passed (Authorization,
+        # X-API-Key, and the query string where ?token= counts), so a platform's every call
+        # is one set lookup, no parsing.
+        self._passed: set[tuple[bytes | None, bytes | None, bytes]] = set()
 
     def _matches(self, candidate: str, basic: bool) -> bool:
         if (candidate, basic) in self._accepted:
@@ -56,11 +61,36 @@ class Credentials:
         `query_token` also accepts `?token=<key>`, which is how Rasa's endpoints.yml sends
         the `token` of an action endpoint.
         """
-        header = request.headers.get("authorization")
-        api_key = request.headers.get("x-api-key")
+        headers = request.scope["headers"]
+        self.check_raw(
+            next((v for k, v in headers if k == b"authorization"), None),
+            next((v for k, v in headers if k == b"x-api-key"), None),
+            request.scope.get("query_string", b"") if query_token else b"",
+        )
+
+    def check_raw(
+        self, authorization: bytes | None, api_key: bytes | None, query_string: bytes = b""
+    ) -> None:
+        """`check` on the raw header values (the first of each) and the raw query string
+        (b"" where ?token= does not count)."""
+        key = (authorization, api_key, query_string)
+        if key in self._passed:
+            return
+        self._check(
+            None if authorization is None else authorization.decode("latin-1"),
+            None if api_key is None else api_key.decode("latin-1"),
+            query_string,
+        )
+        if len(self._passed) >= _ACCEPTED_MAX:
+            self._passed.clear()
+        self._passed.add(key)
+
+    def _check(self, header: str | None, api_key: str | None, query_string: bytes) -> None:
         source = "X-API-Key"
-        if query_token and header is None and api_key is None and "token" in request.query_params:
-            api_key, source = request.query_params["token"], "?token="
+        if query_string and header is None and api_key is None:
+            token = _query_token(query_string)
+            if token is not None:
+                api_key, source = token, "?token="
         if header is None and api_key is None:
             raise _unauthorized(
                 "Credentials required: send 'Authorization: Bearer <key>', "
@@ -92,6 +122,15 @@ class Credentials:
                 raise _unauthorized("The Basic credentials are not valid.")
             return
         raise _unauthorized("The Authorization header must be 'Bearer <key>' or 'Basic <base64>'.")
+
+
+def _query_token(query_string: bytes) -> str | None:
+    """The query string's `token`, as Starlette's query_params gives it (the last one)."""
+    found = None
+    for name, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
+        if name == "token":
+            found = value
+    return found
 
 
 def _generated_key(path: Path) -> str:

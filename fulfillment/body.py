@@ -8,7 +8,8 @@ import zlib
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
+from starlette.types import Receive
 
 from fulfillment.errors import (
     InvalidRequest,
@@ -29,26 +30,79 @@ def _is_json(content_type: str) -> bool:
 
 
 async def read_body(request: Request, limit: int, timeout: float) -> bytes:
-    """The body, checked for type and size; refused if it has not all arrived in `timeout`
-    seconds (a client that stops sending must not hold the request open for ever)."""
-    try:
-        async with asyncio.timeout(timeout):
-            return await _read(request, limit)
-    except TimeoutError:
-        raise RequestTimeout(
-            f"The request body did not arrive within {timeout:g} s.", {"timeoutSeconds": timeout}
-        ) from None
+    """The body of a Starlette request (see `receive_body`)."""
+    headers = request.headers
+    return await receive_body(
+        request.receive,
+        headers.get("content-type"),
+        headers.get("content-encoding"),
+        headers.get("content-length"),
+        limit,
+        timeout,
+    )
 
 
-async def _read(request: Request, limit: int) -> bytes:
-    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+async def receive_body(
+    receive: Receive,
+    content_type: str | None,
+    encoding: str | None,
+    declared: str | None,
+    limit: int,
+    timeout: float,
+) -> bytes:
+    """The body, checked for type and size (the request's Content-Type, Content-Encoding and
+    Content-Length as sent); refused if it has not all arrived in `timeout` seconds (a client
+    that stops sending must not hold the request open for ever)."""
+    encoding = "identity" if encoding is None else encoding.strip().lower()
     if encoding not in _DECODERS:
         raise UnsupportedMediaType(
             "The request body must be sent as is, or with Content-Encoding deflate or gzip.",
             {"contentEncoding": encoding[:40]},
         )
-    body = await _read_raw(request, limit)
+    # A missing Content-Type is read as JSON; a different one is refused.
+    if content_type is not None and content_type != _JSON and not _is_json(content_type):
+        raise UnsupportedMediaType(
+            "The request body must be JSON (Content-Type: application/json).",
+            {"contentType": content_type[:100]},
+        )
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+    try:
+        async with asyncio.timeout(timeout):
+            body = await _receive(receive, limit)
+    except TimeoutError:
+        raise RequestTimeout(
+            f"The request body did not arrive within {timeout:g} s.", {"timeoutSeconds": timeout}
+        ) from None
     return body if encoding == "identity" else _inflate(body, encoding, limit)
+
+
+_JSON = "application/json"
+
+
+def _too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"The request body is larger than {limit} bytes.", {"limitBytes": limit})
+
+
+async def _receive(receive: Receive, limit: int) -> bytes:
+    """The body's chunks joined; refused once past `limit`, whatever Content-Length said."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.request":
+            chunk: bytes = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise _too_large(limit)
+            if not message.get("more_body", False):
+                if not chunks:
+                    return chunk  # the usual case: the whole body in one message
+                chunks.append(chunk)
+                return b"".join(chunks)
+            chunks.append(chunk)
+        elif message["type"] == "http.disconnect":
+            raise ClientDisconnect()
 
 
 # Content-Encoding -> zlib's wbits. Rasa with COMPRESS_ACTION_SERVER_REQUEST=true sends
@@ -83,33 +137,6 @@ def _decompress(body: bytes, wbits: int, limit: int, encoding: str) -> bytes:
     if not inflater.eof:
         raise zlib.error("the compressed data is cut short")
     return data
-
-
-async def _read_raw(request: Request, limit: int) -> bytes:
-    content_type = request.headers.get("content-type")
-    # A missing Content-Type is read as JSON; a different one is refused.
-    if content_type is not None and not _is_json(content_type):
-        raise UnsupportedMediaType(
-            "The request body must be JSON (Content-Type: application/json).",
-            {"contentType": content_type[:100]},
-        )
-    declared = request.headers.get("content-length")
-    too_large = PayloadTooLarge(
-        f"The request body is larger than {limit} bytes.", {"limitBytes": limit}
-    )
-    if declared is not None and declared.isdigit():
-        if int(declared) > limit:
-            raise too_large
-        # The server stops reading at the declared length, so one read is safe and cheap.
-        return await request.body()
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:  # a lying or absent Content-Length must not let more through
-            raise too_large
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _json_error(body: bytes, fallback: str) -> MalformedJSON:

@@ -30,6 +30,7 @@ import yaml
 
 from fulfillment.errors import ConfigurationError
 from fulfillment.extraction.extractor import Extractor
+from fulfillment.extraction.factors import FactorFinder
 from fulfillment.handlers import HANDLERS, REQUIREMENTS
 from fulfillment.i18n.catalogs import (
     SOURCE_LOCALE,
@@ -95,6 +96,8 @@ class Content:
     resolver: LocaleResolver
     phrasebooks: dict[tuple[str, str], Phrasebook]
     extractors: dict[str, Extractor]
+    # Guests' second factors and last digits, from the same words (extraction/factors.py).
+    factor_finders: dict[str, FactorFinder]
     platforms: PlatformRoutes
     locales: dict[str, LocaleState]  # every locale with a catalog, and the source locale
     loaded_at: dt.datetime
@@ -261,6 +264,11 @@ def build_content(settings: Settings, previous: Content | None = None) -> Conten
         resolver=resolver,
         phrasebooks=phrasebooks,
         extractors=extractors,
+        factor_finders={
+            name: FactorFinder(spec.extraction.words)
+            for name, spec in intents.items()
+            if spec.extraction is not None
+        },
         platforms=PlatformRoutes.from_intents(intents),
         locales=locales,
         loaded_at=loaded_at,

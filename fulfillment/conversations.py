@@ -5,7 +5,7 @@ carried from one to the next.
 conversations:
   - name: several open orders, the customer taps a chip
     platforms: [seed, dialogflow-es]        # optional; default every platform
-    customer: {channel: TELEGRAM, uid: "51342"}
+    customer: {channel: TELEGRAM, uid: "51342"}   # guest: true for a visitor nobody identified
     lang: en                                # optional; default en
     turns:
       - say: where is my order?
@@ -61,6 +61,12 @@ class ConversationCustomer(_Strict):
     )
     username: str | None = Field(default=None, max_length=200)
     first_name: str | None = Field(default=None, max_length=200)
+    guest: bool = Field(
+        default=False,
+        description="A visitor nobody identified (a shop's website without sign-in): the "
+        "identity is sent unsigned (Dialogflow front ends send none), so the service asks "
+        "for a second factor before it tells anything about an order.",
+    )
 
 
 class ConversationTurn(_Strict):

@@ -45,5 +45,7 @@ async def dispatch(
         trouble=TroublePolicy(
             services.settings.late_after_days, services.settings.stale_after_days
         ),
+        factors=content.factor_finders.get(turn.interest_type),
+        guest_factor=services.settings.guest_factor,
     )
     return await handler(turn, context)

@@ -7,6 +7,7 @@ store, a platform or the next feature can change without pulling the others alon
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -72,6 +73,57 @@ class Asker:
     def email(self) -> str | None:
         # The seed allows the e-mail address itself as the user's unique id.
         return self.uid.strip().lower() if "@" in self.uid else None
+
+
+class Factor(StrEnum):
+    """What a guest proves an order is theirs with, besides its number (a shop's choice)."""
+
+    EMAIL = "email"  # the e-mail address on the order
+    POSTCODE = "postcode"  # the delivery address's postcode
+    PHONE_LAST4 = "phone_last4"  # the last 4 digits of the phone number on the order
+
+
+_NOT_POSTCODE = re.compile(r"[\s\-]")
+_NOT_DIGIT = re.compile(r"\D")
+
+
+@dataclass(frozen=True, slots=True)
+class Proof:
+    """A guest's second factor, written the one way it is compared: an e-mail address in
+    lower case, a postcode in upper case without spaces or hyphens, exactly 4 digits."""
+
+    factor: Factor
+    value: str
+
+    @classmethod
+    def of(cls, factor: Factor, raw: str) -> Proof | None:
+        """The proof `raw` gives, or None when it cannot be one (then nothing is looked up)."""
+        if factor is Factor.EMAIL:
+            value = raw.strip().lower()
+            ok = 3 <= len(value) <= 254 and "@" in value[1:-1] and not _SPACE.search(value)
+        elif factor is Factor.POSTCODE:
+            value = _NOT_POSTCODE.sub("", raw).upper()
+            ok = 2 <= len(value) <= 10 and value.isalnum()
+        else:
+            digits = _NOT_DIGIT.sub("", raw)
+            value = digits[-4:]
+            ok = len(digits) >= 4
+        return cls(factor, value) if ok else None
+
+    def matches(self, email: str | None, postcode: str | None, phone: str | None) -> bool:
+        """True when the order's own e-mail, postcode or phone number says what this proof
+        says; an order that lacks the factor is never proved."""
+        own = {Factor.EMAIL: email, Factor.POSTCODE: postcode, Factor.PHONE_LAST4: phone}
+        given = own[self.factor]
+        if not given:
+            return False
+        mine = Proof.of(self.factor, given)
+        return mine is not None and hmac.compare_digest(
+            mine.value.encode("utf-8"), self.value.encode("utf-8")
+        )
+
+
+_SPACE = re.compile(r"\s")
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,21 @@ MAX_HEADERS = 100
 MAX_HEADER_BYTES = 16 * 1024
 
 
+def headers_too_large(
+    headers: list[tuple[bytes, bytes]], size: int | None = None
+) -> HeadersTooLarge | None:
+    """The error for too many or too large request headers, else None. `size` is their size
+    when the caller has added it up already (name, value and 4 bytes of framing each)."""
+    if size is None:
+        size = sum(len(name) + len(value) + 4 for name, value in headers)
+    if len(headers) > MAX_HEADERS or size > MAX_HEADER_BYTES:
+        return HeadersTooLarge(
+            "The request headers are too many or too large.",
+            {"maxHeaders": MAX_HEADERS, "maxHeaderBytes": MAX_HEADER_BYTES},
+        )
+    return None
+
+
 class HeaderLimits:
     """ASGI middleware: 431 for too many or too large request headers.
 
@@ -22,13 +37,8 @@ class HeaderLimits:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            headers = scope["headers"]
-            size = sum(len(name) + len(value) + 4 for name, value in headers)
-            if len(headers) > MAX_HEADERS or size > MAX_HEADER_BYTES:
-                error = HeadersTooLarge(
-                    "The request headers are too many or too large.",
-                    {"maxHeaders": MAX_HEADERS, "maxHeaderBytes": MAX_HEADER_BYTES},
-                )
+            error = headers_too_large(scope["headers"])
+            if error is not None:
                 response = error_response(
                     error.status_code, error.code, error.message, error.details
                 )

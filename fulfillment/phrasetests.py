@@ -3,6 +3,8 @@ and conversations, turn by turn through the service's webhooks."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 import secrets
@@ -96,6 +98,16 @@ def tally_by_language(results: list[PhraseResult]) -> dict[str, Tally]:
 
 # POST a body to a webhook path of the service; the status and the body of its answer.
 Send = Callable[[str, bytes], Awaitable[tuple[int, bytes]]]
+# The shop back end's signature of a user id (`userHash`): conversations run with signed
+# identities enforced, as a shop runs, so a customer's identity is signed and a guest's not.
+Sign = Callable[[str], str]
+
+
+def signer(secret: str) -> Sign:
+    def sign(user_id: str) -> str:
+        return hmac.new(secret.encode("utf-8"), user_id.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    return sign
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +192,7 @@ async def run_conversation(
     conversation: Conversation,
     platform_name: str,
     send: Send,
+    sign: Sign | None = None,
 ) -> ConversationResult:
     """One conversation on one platform, turn by turn; it stops at a turn it cannot send."""
     from fulfillment.adapters import PLATFORMS  # the adapters import this module's importers
@@ -209,6 +222,8 @@ async def run_conversation(
             first_name=customer.first_name,
             surface=surface.id,
             state=state,
+            user_hash=sign(customer.uid) if sign and not customer.guest else None,
+            guest=customer.guest,
         )
         try:
             request = platform.build(trial, spec, interest_type)
@@ -249,12 +264,12 @@ def conversations_of(
 
 
 async def run_conversations(
-    intents: Mapping[str, IntentSpec], send: Send, lang: str | None = None
+    intents: Mapping[str, IntentSpec], send: Send, lang: str | None = None, sign: Sign | None = None
 ) -> list[ConversationResult]:
     """Every conversation on each platform it names, one after another (the platforms'
     memories are separate; the store sees one customer at a time, as in a chat)."""
     return [
-        await run_conversation(interest_type, spec, conversation, platform, send)
+        await run_conversation(interest_type, spec, conversation, platform, send, sign)
         for interest_type, spec, conversation, platform in conversations_of(intents, lang)
     ]
 
@@ -271,6 +286,7 @@ async def run_in_process(
     from fulfillment.app import create_app
 
     key = secrets.token_urlsafe(24)
+    identity_secret = secrets.token_urlsafe(32)
     with tempfile.TemporaryDirectory(prefix="conversations-") as data:
         demo = Settings(
             data_dir=Path(data),
@@ -284,6 +300,8 @@ async def run_in_process(
             # Conversations ask about unknown orders on purpose; that is no guessing.
             lookup_slow_after=10**6,
             lookup_refuse_after=10**6,
+            identity_secrets=[SecretStr(identity_secret)],
+            signed_identities=True,
             intents_dir=settings.intents_dir,
             locales_dir=settings.locales_dir,
             default_locale=settings.default_locale,
@@ -313,7 +331,7 @@ async def run_in_process(
                         return answer.status_code, answer.content
 
                     served = app.state.services.content.intents if intents is None else intents
-                    return await run_conversations(served, send, lang)
+                    return await run_conversations(served, send, lang, signer(identity_secret))
         finally:
             access.disabled = quiet
             service_log.setLevel(level)

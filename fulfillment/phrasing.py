@@ -18,12 +18,13 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, TypeVar
 
 from babel import Locale
-from babel.dates import format_date, match_skeleton
+from babel.dates import DateTimePattern
 from babel.lists import format_list
 from babel.numbers import format_currency
 
 from fulfillment.i18n.catalogs import CatalogTranslations, Resolution
 from fulfillment.i18n.checks import SERVED_RULES, Problem
+from fulfillment.i18n.dates import DATE_SKELETON, date_pattern
 from fulfillment.i18n.sources import spec_sources
 from fulfillment.intents import IntentSpec
 from fulfillment.templates import fill, placeholders
@@ -33,11 +34,22 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("fulfillment")
 
-# Weekday, day, month and year: unambiguous, and written differently in en_US
-# ("Wed, March 12, 2025"), en_GB ("Wednesday, 12 March 2025") and en_AU ("Wednesday 12
-# March 2025"). The month is spelled out: "mar" is March and Tuesday in Spanish.
-DATE_SKELETON = "yMMMMEEEEd"
+__all__ = ["DATE_SKELETON", "FSI", "PDI", "SENTENCE_SEPARATORS", "Phrasebook", "Untranslated"]
+
+# A date placeholder without a format ({expected_date}) is written with DATE_SKELETON in the
+# locale's own order and words; a translator chooses another per placeholder:
+# {expected_date:long}, {expected_date:MMMMd} (templates.py, i18n/dates.py, TRANSLATING.md).
 _CACHE_LIMIT = 4096  # distinct dates and amounts remembered per locale
+
+# Unicode bidi isolates (UAX #9): FIRST STRONG ISOLATE ... POP DIRECTIONAL ISOLATE. In a
+# right-to-left reply each value filled in (an order number, a carrier, a URL, a date) is
+# isolated, so "A-10023" or "UPS" keep their own direction and do not reorder the sentence.
+FSI, PDI = "\u2068", "\u2069"
+
+# What goes between two sentences of one message. Languages written without spaces between
+# sentences (Japanese, Chinese: "発送しました。追跡番号は…") take none; CLDR has no datum for it,
+# so this table says it. Thai separates sentences (it has no full stop) with a space: the default.
+SENTENCE_SEPARATORS = {"ja": "", "zh": "", "yue": ""}
 
 T = TypeVar("T")
 
@@ -65,9 +77,10 @@ class Phrasebook:
         self.spec = spec
         self.locale = locale
         self._babel_locale = Locale.parse(locale)
-        skeletons = self._babel_locale.datetime_skeletons
-        self._date_pattern = skeletons[match_skeleton(DATE_SKELETON, skeletons)]
-        self._dates: dict[dt.date, str] = {}
+        self.right_to_left = self._babel_locale.character_order == "right-to-left"
+        self._separator = SENTENCE_SEPARATORS.get(self._babel_locale.language, " ")
+        self._date_patterns: dict[str, DateTimePattern] = {}
+        self._dates: dict[tuple[dt.date, str], str] = {}
         self._amounts: dict[tuple[Decimal, str], str] = {}
         self._lists: dict[tuple[str, ...], str] = {}
         sources = spec_sources(spec)
@@ -186,11 +199,11 @@ class Phrasebook:
         for names, text in variants:
             if names <= known:
                 if text is not None:
-                    return fill(text, values)
+                    return fill(text, values, self._write)
                 fits = True  # not translated yet: the next variant that fits, if any
         last = variants[-1][1]
         if not fits and last is not None:
-            return fill(last, values)
+            return fill(last, values, self._write)
         return self._untranslated(f"replies.{key}").reply(key, values)
 
     def phrase(self, key: str, values: Mapping[str, object] | None = None) -> str:
@@ -199,7 +212,7 @@ class Phrasebook:
         translated = self._phrases[key]
         if translated is None:
             return self._untranslated(f"phrases.{key}").phrase(key, values)
-        return fill(translated, values or {})
+        return fill(translated, values or {}, self._write)
 
     def plural(self, key: str, count: int, values: Mapping[str, object] | None = None) -> str:
         phrase = self.spec.phrases[key]
@@ -207,24 +220,51 @@ class Phrasebook:
         forms = self._plurals[key]
         if forms is None:
             return self._untranslated(f"phrases.{key}").plural(key, count, values)
-        return fill(forms[self._plural_index(count)], {**(values or {}), "count": count})
+        values = {**(values or {}), "count": count}
+        return fill(forms[self._plural_index(count)], values, self._write)
 
-    def date(self, value: dt.date) -> str:
-        # Babel matches a skeleton against all of the locale's patterns on every call; the
-        # pattern was chosen once in __init__, and a date is written the same way every time.
-        written = self._dates.get(value)
+    def date_pattern(self, spec: str = "") -> DateTimePattern:
+        """The locale's pattern for a date placeholder's format (i18n/dates.py): Babel
+        matches a skeleton against all of the locale's patterns, so once per format."""
+        pattern = self._date_patterns.get(spec)
+        if pattern is None:
+            pattern = self._date_patterns[spec] = date_pattern(self._babel_locale, spec)
+        return pattern
+
+    def date(self, value: dt.date, spec: str = "") -> str:
+        """A date as this locale writes it, in the format a placeholder asks for (see
+        date_pattern); remembered, since a date is written the same way every time."""
+        key = (value, spec)
+        written = self._dates.get(key)
         if written is None:
-            written = str(format_date(value, self._date_pattern, locale=self._babel_locale))
+            written = self.date_pattern(spec).apply(value, self._babel_locale)
             if len(self._dates) < _CACHE_LIMIT:
-                self._dates[value] = written
+                self._dates[key] = written
         return written
 
+    def isolate(self, text: str) -> str:
+        """`text` in bidi isolates in a right-to-left locale; as it is elsewhere."""
+        return f"{FSI}{text}{PDI}" if self.right_to_left else text
+
+    def _write(self, value: object, spec: str) -> str:
+        """A value as a template shows it: a date in the locale's format, isolated in a
+        right-to-left language."""
+        if isinstance(value, dt.date):
+            return self.isolate(self.date(value, spec))
+        return self.isolate(str(value))
+
+    def sentences(self, *parts: str) -> str:
+        """Sentences of one message, joined the locale's way (SENTENCE_SEPARATORS)."""
+        return self._separator.join(part for part in parts if part)
+
     def join_list(self, parts: Sequence[str]) -> str:
-        """ "a, b and c" the way the locale joins a list."""
+        """ "a, b and c" the way the locale joins a list; in a right-to-left language each
+        part isolated (a Latin product name among Arabic words)."""
         key = tuple(parts)
         written = self._lists.get(key)
         if written is None:
-            written = str(format_list(list(parts), locale=self._babel_locale))
+            items = [self.isolate(part) for part in parts]
+            written = str(format_list(items, locale=self._babel_locale))
             if len(self._lists) < _CACHE_LIMIT:
                 self._lists[key] = written
         return written

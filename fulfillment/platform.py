@@ -43,6 +43,11 @@ class Trial:
     first_name: str | None
     surface: str = ""
     state: Mapping[str, Any] = field(default_factory=dict)
+    # The shop back end's signature of user_id (`userHash`), where the surface needs one.
+    user_hash: str | None = None
+    # A visitor nobody identified: Dialogflow front ends send no user id at all; the seed
+    # contract and Rasa's web channels send user_id unsigned.
+    guest: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,11 +117,12 @@ def response_type(value: Any, default: ResponseType) -> ResponseType:
 
 def custom_payload(trial: Trial) -> dict[str, Any]:
     """Who is asking, as a custom front end puts it in a Dialogflow payload."""
-    payload: dict[str, Any] = {
-        "channel": trial.channel,
-        "userId": trial.user_id,
-        "responseType": trial.response_type,
-    }
+    payload: dict[str, Any] = {"channel": trial.channel, "responseType": trial.response_type}
+    if trial.guest:
+        return payload
+    payload["userId"] = trial.user_id
+    if trial.user_hash:
+        payload["userHash"] = trial.user_hash
     if trial.user_name:
         payload["username"] = trial.user_name
     if trial.first_name:

@@ -85,6 +85,9 @@ class Reply:
     # whether the reply asks the customer for one (so the next turn is read as the answer).
     order_ids: list[str] = field(default_factory=list)
     awaits_order_number: bool = False
-    # For logs and metrics: answered, not_found, asked, backend_down or refused.
+    # The order number a guest was asked to prove theirs (the next turn is read as the
+    # proof: platforms keep the number until then).
+    verifying: str | None = None
+    # For logs and metrics: answered, not_found, asked, verifying, backend_down or refused.
     outcome: str = "answered"
     handover: Handover | None = None

@@ -10,6 +10,7 @@ from typing import Annotated, Literal, Self
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from fulfillment.domain import Factor
 from fulfillment.identity import DEFAULT_TRUSTED_CHANNELS
 
 # In a source checkout (and its editable install) the repository, where the designers' and
@@ -236,6 +237,12 @@ class Settings(BaseSettings):
         default_factory=lambda: list(DEFAULT_TRUSTED_CHANNELS),
         description="Channels whose user ids the seed contract's caller vouches for, "
         "comma-separated; ids on any other channel (WEB) count only when signed.",
+    )
+    guest_factor: Factor = Field(
+        default=Factor.EMAIL,
+        description="What a guest (nobody vouched for their identity) gives besides the "
+        "order number to see it: the e-mail address on the order (email), its delivery "
+        "postcode (postcode) or the last 4 digits of its phone number (phone_last4).",
     )
     log_order_numbers: bool = Field(
         default=False, description="Write order numbers in the access log (never by default)."

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from fulfillment.domain import Asker
+from fulfillment.domain import Asker, Proof
 
 
 class ResponseType(StrEnum):
@@ -29,3 +29,9 @@ class Turn:
     # The platform's conversation (Dialogflow session, Rasa sender): guesses are counted
     # per session too, whatever identity each turn claims.
     session: str | None = None
+    # A guest's second factors as the platform gave them (parameters, slots, entityInfo);
+    # none: read from the text, if it is there.
+    proofs: tuple[Proof, ...] = ()
+    # The order number a guest named in an earlier turn and was asked to prove, carried in
+    # the platform's memory (Dialogflow's context, CX's session, a Rasa slot).
+    verifying: str | None = None

@@ -26,6 +26,7 @@ SLOW_SECONDS = 3.0
 
 RAVI: dict[str, Any] = {
     "email": "Ravi.R@Example.com",
+    "phone": "+91 98450 12345",
     "chat": {"channel": "telegram", "id": "51342", "handle": "RaviR"},
 }
 MAYA: dict[str, Any] = {
@@ -71,6 +72,7 @@ ORDERS: dict[str, Any] = {
             },
             {"title": "Leather sandals", "qty": "1"},
         ],
+        shipTo={"city": "Bengaluru", "zip": "560 034"},
     ),
     "SH-1002": _order(
         "SH-1002",
@@ -81,6 +83,9 @@ ORDERS: dict[str, Any] = {
     ),
     "SH-1003": _order("SH-1003", "awaiting_payment", "2026-03-05", RAVI),
     "SH-1004": _order("SH-1004", "PROCESSING", "2026-03-08", RAVI, money=None),
+    # Ending like SH-1003: an older one of Ravi's, and Maya's.
+    "SH-11003": _order("SH-11003", "completed", "2026-01-20", RAVI),
+    "SH-21003": _order("SH-21003", "in_transit", "2026-03-04", MAYA),
     "SH-2001": _order("SH-2001", "in_transit", "2026-03-02", MAYA),
     # Someone else's broken order: to Ravi it must be as unknown as a missing one.
     "SH-2002": _order("SH-2002", "teleported", "2026-03-02", MAYA),
@@ -135,11 +140,12 @@ async def customer_orders(request: Request) -> Response:
     mine = [
         o
         for number, o in ORDERS.items()
-        if number in {"SH-1001", "SH-1002", "SH-1003", "SH-1004"}
+        if number in {"SH-1001", "SH-1002", "SH-1003", "SH-1004", "SH-11003"}
         and o["customer"]["email"].lower() == email
     ]
-    # A careless shop that also lists someone else's order: the store must drop it.
-    return JSONResponse({"data": {"orders": [*mine, ORDERS["SH-2001"]]}, "page": 1})
+    # A careless shop that also lists someone else's orders: the store must drop them.
+    others = [ORDERS["SH-2001"], ORDERS["SH-21003"]]
+    return JSONResponse({"data": {"orders": [*mine, *others]}, "page": 1})
 
 
 async def root(request: Request) -> Response:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from fulfillment.domain import Factor, Proof
 from fulfillment.reply import CardMessage, MediaMessage, Reply, SuggestionsMessage, TextMessage
 
 
@@ -25,6 +26,28 @@ def parameter_values(parameters: Mapping[str, Any], names: Iterable[str]) -> lis
             if isinstance(item, int | str) and not isinstance(item, bool) and str(item).strip():
                 found.append(str(item).strip())
     return found
+
+
+# The parameter (slot, entity) names a guest's second factor may come under: ours, and
+# Dialogflow's system entities' defaults (@sys.email, @sys.zip-code).
+PROOF_PARAMETERS = {
+    Factor.EMAIL: ("email", "emailAddress", "email_address"),
+    Factor.POSTCODE: ("postcode", "zip-code", "zip_code", "zipCode", "postalCode", "postal_code"),
+    Factor.PHONE_LAST4: ("phoneLast4", "phone_last4", "phone-last4"),
+}
+
+
+def given_proofs(parameters: Mapping[str, Any]) -> tuple[Proof, ...]:
+    """A guest's second factors among a platform's parameters or slots, each the first
+    usable value under one of its names."""
+    proofs = []
+    for factor, names in PROOF_PARAMETERS.items():
+        for value in parameter_values(parameters, names):
+            proof = Proof.of(factor, value[:320])
+            if proof is not None:
+                proofs.append(proof)
+                break
+    return tuple(proofs)
 
 
 def identity_text(value: Any) -> str | None:

@@ -8,8 +8,10 @@ from typing import Annotated, Any, ClassVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from fulfillment.adapters.common import (
+    PROOF_PARAMETERS,
     as_dict,
     as_list,
+    given_proofs,
     identity_text,
     messenger_preview,
     note_item,
@@ -34,6 +36,8 @@ from fulfillment.turn import ResponseType, Turn
 
 PATH = "/dialogflow/cx"
 DEFAULT_ORDER_PARAMETER = "order_id"
+# The session parameter naming the order a guest was asked to prove theirs.
+VERIFYING = "verifyingOrderId"
 
 
 class _In(BaseModel):
@@ -165,8 +169,11 @@ def to_turn(
     numbers = []
     if request.intentInfo:
         numbers = parameter_values(request.intentInfo.parameters, order_parameters)
+    session = request.sessionInfo.parameters
     if not numbers:
-        numbers = parameter_values(request.sessionInfo.parameters, order_parameters)
+        numbers = parameter_values(session, order_parameters)
+    given = request.intentInfo.parameters if request.intentInfo else {}
+    verifying = identity_text(session.get(VERIFYING))
     return Turn(
         interest_type=interest_type,
         asker=asker(request),
@@ -175,7 +182,25 @@ def to_turn(
         order_ids=tuple(numbers),
         text=request.text or request.transcript,
         language=language.spoken,
+        proofs=given_proofs(given) or given_proofs(session),
+        verifying=verifying[:64] if verifying else None,
     )
+
+
+def _guest_parameters(reply: Reply, request: DialogflowCxRequest) -> dict[str, Any]:
+    """Session parameters of a guest's verification: the order they were asked to prove,
+    kept until the next turn; once answered it is forgotten, and a factor that did not
+    match is forgotten too (null deletes a session parameter), so it is asked for again."""
+    session = request.sessionInfo.parameters
+    if reply.verifying:
+        return {VERIFYING: reply.verifying}
+    changes: dict[str, Any] = {}
+    if VERIFYING in session:
+        changes[VERIFYING] = None
+    if reply.outcome == "not_found":
+        proof_names = (name for names in PROOF_PARAMETERS.values() for name in names)
+        changes.update({name: None for name in proof_names if name in session})
+    return changes
 
 
 def from_reply(
@@ -198,6 +223,11 @@ def from_reply(
             response.pageInfo = {
                 "formInfo": {"parameterInfo": [{"displayName": parameter, "state": "INVALID"}]}
             }
+    guest = _guest_parameters(reply, request)
+    if guest:
+        session = response.sessionInfo or {"parameters": {}}
+        session["parameters"].update(guest)
+        response.sessionInfo = session
     if reply.handover is not None:
         # CX records liveAgentHandoff (with our metadata) for the integration to act on;
         # the session parameter lets the agent's own routes offer the person.

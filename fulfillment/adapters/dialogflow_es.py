@@ -15,6 +15,7 @@ from fulfillment.adapters.common import (
     button,
     buttons_item,
     card_item,
+    given_proofs,
     identity_text,
     image_item,
     link_or_reply,
@@ -46,6 +47,8 @@ PATH = "/dialogflow/es"
 HANDOVER = "human_handoff"
 # The context that marks "the bot just asked for an order number".
 AWAITING = "awaiting_order_number"
+# Its parameter naming the order a guest was asked to prove theirs.
+VERIFYING = "verifyingOrderId"
 MAX_RESPONSE_BYTES = 64 * 1024
 
 
@@ -183,6 +186,8 @@ def to_turn(
     response_type: ResponseType,
 ) -> Turn:
     result = request.queryResult
+    waiting = awaiting(request)
+    verifying = identity_text(waiting.parameters.get(VERIFYING)) if waiting else None
     return Turn(
         interest_type=interest_type,
         asker=asker(request),
@@ -191,6 +196,8 @@ def to_turn(
         order_ids=tuple(parameter_values(result.parameters, order_parameters)),
         text=result.queryText,
         language=language.spoken,
+        proofs=given_proofs(result.parameters),
+        verifying=verifying[:64] if verifying else None,
     )
 
 
@@ -282,12 +289,16 @@ def from_reply(reply: Reply, request: DialogflowEsRequest, interest_type: str) -
     """The response body, encoded once (its size decides whether the pictures fit)."""
     contexts = []
     waiting = awaiting(request)
-    if reply.awaits_order_number:
+    if reply.awaits_order_number or reply.verifying:
+        parameters = {"interestType": interest_type}
+        if reply.verifying:
+            # The order a guest was asked to prove: the next turn's e-mail address is for it.
+            parameters[VERIFYING] = reply.verifying
         contexts.append(
             {
                 "name": f"{request.session}/contexts/{AWAITING}",
                 "lifespanCount": 2,
-                "parameters": {"interestType": interest_type},
+                "parameters": parameters,
             }
         )
     elif waiting is not None:

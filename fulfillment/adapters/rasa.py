@@ -9,11 +9,13 @@ from typing import Annotated, Any, ClassVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from fulfillment.adapters.common import (
+    PROOF_PARAMETERS,
     as_dict,
     as_list,
     as_text,
     button,
     buttons_item,
+    given_proofs,
     identity_text,
     image_item,
     note_item,
@@ -31,6 +33,8 @@ from fulfillment.turn import ResponseType, Turn
 
 PATH = "/webhook"
 ORDER_SLOT = "order_id"
+# The order a guest was asked to prove theirs with a second factor.
+VERIFYING_SLOT = "verifying_order_id"
 # Set when the reply offers a person; its value is why (exception, late, stale, …).
 HANDOFF_SLOT = "handoff_reason"
 
@@ -174,8 +178,10 @@ def to_turn(
     message = call.tracker.latest_message
     entities = {e.entity: e.value for e in message.entities}
     numbers = parameter_values(entities, order_parameters)
+    slots = call.tracker.slots
     if not numbers:
-        numbers = parameter_values(call.tracker.slots, order_parameters)
+        numbers = parameter_values(slots, order_parameters)
+    verifying = identity_text(slots.get(VERIFYING_SLOT))
     return Turn(
         interest_type=interest_type,
         asker=asker(call),
@@ -184,7 +190,14 @@ def to_turn(
         order_ids=tuple(numbers),
         text=message.text,
         language=language.spoken,
+        proofs=given_proofs(entities) or given_proofs(slots),
+        verifying=verifying[:64] if verifying else None,
     )
+
+
+def _slot(name: str, value: object) -> dict[str, Any]:
+    """rasa-sdk's SlotSet event."""
+    return {"event": "slot", "timestamp": None, "name": name, "value": value}
 
 
 def _response(**fields: Any) -> dict[str, Any]:
@@ -203,7 +216,9 @@ def _response(**fields: Any) -> dict[str, Any]:
     return message
 
 
-def from_reply(reply: Reply, channel: str = "") -> RasaActionResult:
+def from_reply(
+    reply: Reply, channel: str = "", slots: ReadOnly[str, Any] | None = None
+) -> RasaActionResult:
     """Messages every Rasa channel renders (channels.md, from each connector's output code).
 
     Buttons carry `title` and `payload` (Telegram, Slack, socket.io, Mattermost, Rocket.Chat
@@ -234,6 +249,14 @@ def from_reply(reply: Reply, channel: str = "") -> RasaActionResult:
                 responses.append(_response(buttons=buttons))
     value = reply.order_ids[0] if reply.order_ids else None
     events = [{"event": "slot", "timestamp": None, "name": ORDER_SLOT, "value": value}]
+    slots = slots or {}
+    if reply.verifying or slots.get(VERIFYING_SLOT) is not None:
+        # The order a guest was asked to prove theirs, until the next turn answers.
+        events.append(_slot(VERIFYING_SLOT, reply.verifying))
+    if reply.outcome == "not_found":
+        # A factor that did not match is asked for again, not tried again.
+        proof_slots = (name for names in PROOF_PARAMETERS.values() for name in names)
+        events += [_slot(name, None) for name in proof_slots if slots.get(name) is not None]
     if reply.handover is not None:
         # Rasa leaves the hand-over to the assistant and its front end (fallback-handoff
         # docs): a slot its rules can route on and, where the front end is the shop's own
@@ -313,7 +336,7 @@ class Rasa(Platform[RasaActionCall]):
     def render(
         self, reply: Reply, payload: RasaActionCall, turn: Turn, routes: PlatformRoutes
     ) -> bytes:
-        result = from_reply(reply, input_channel(payload))
+        result = from_reply(reply, input_channel(payload), payload.tracker.slots)
         return result.model_dump_json(exclude_none=True).encode("utf-8")
 
     # Rasa's channels a designer can pick in the playground: the connector's name() (Twilio
@@ -345,6 +368,8 @@ class Rasa(Platform[RasaActionCall]):
     def build(self, trial: Trial, spec: IntentSpec, interest_type: str) -> dict[str, Any]:
         # What a connector's get_metadata adds (REST and socket.io pass the client's).
         metadata: dict[str, Any] = {"responseType": trial.response_type}
+        if trial.user_hash:
+            metadata["userHash"] = trial.user_hash
         if trial.user_name:
             metadata["username"] = trial.user_name
         if trial.first_name:

@@ -15,6 +15,7 @@ from fulfillment.adapters.common import (
     button,
     buttons_item,
     card_item,
+    given_proofs,
     image_item,
     note_item,
     text_item,
@@ -84,6 +85,17 @@ class EntityInfo(_In):
         OrderNumber | None,
         BeforeValidator(_text_or_number, json_schema_input_type=OrderNumber | NumericOrder | None),
     ] = Field(default=None, description="The order number, when the platform recognised one.")
+    # A guest's second factor (the shop chooses which: FULFILLMENT_GUEST_FACTOR), given with
+    # the order number in the same request.
+    email: Annotated[str, Field(max_length=320)] | None = Field(
+        default=None, description="For a guest: the e-mail address on the order."
+    )
+    postcode: Annotated[str, Field(max_length=20)] | None = Field(
+        default=None, description="For a guest: the delivery address's postcode."
+    )
+    phoneLast4: Annotated[str, Field(max_length=40)] | None = Field(
+        default=None, description="For a guest: the last 4 digits of the phone number on the order."
+    )
 
 
 class Params(_In):
@@ -224,6 +236,7 @@ def to_turn(request: OrderStatusRequest, language: Language) -> Turn:
         order_ids=(order_id,) if order_id else (),
         text=request.queryInfo.queryText,
         language=language.spoken,
+        proofs=given_proofs(entity.model_dump(exclude_none=True)) if entity else (),
     )
 
 
@@ -316,6 +329,8 @@ class Seed(Platform[OrderStatusRequest]):
 
     def build(self, trial: Trial, spec: IntentSpec, interest_type: str) -> dict[str, Any]:
         user: dict[str, Any] = {"uid": trial.user_id}
+        if trial.user_hash:
+            user["userHash"] = trial.user_hash
         if trial.user_name:
             user["username"] = trial.user_name
         if trial.first_name:

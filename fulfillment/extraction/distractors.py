@@ -10,14 +10,17 @@ standing alone between words cannot be part of one, and most are alone.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from babel.dates import get_month_names
 
-from fulfillment.extraction.spec import LANGUAGES
+from fulfillment.extraction.normalize import TOUCHING_UNSPACED
 
-_B = r"(?<![\w-])"  # not inside a word or a hyphenated code
-_E = r"(?![\w-])"
+# Not inside a word or a hyphenated code; kanji and kana right against it are no word of it
+# ("電話090-1234-5678"). These run only around a candidate, where the cost does not count.
+_B = rf"(?<!{TOUCHING_UNSPACED})"
+_E = rf"(?!{TOUCHING_UNSPACED})"
 
 SEPARATED: dict[str, str] = {
     "phone number": (
@@ -54,7 +57,7 @@ _SOFT = frozenset(_NUMERIC_CHARS) & frozenset(_EDGES)  # " .,:": stripped off a 
 _HARD = frozenset(_NUMERIC_CHARS) - _SOFT  # digits and "/()+-"
 
 
-def month_names(languages: tuple[str, ...] = LANGUAGES) -> list[str]:
+def month_names(languages: Iterable[str]) -> list[str]:
     """Every month name and abbreviation of these languages, from Babel's CLDR data."""
     names: set[str] = set()
     for language in languages:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import importlib.util
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from typing import Any
 
 import spacy
 
+from fulfillment.errors import ConfigurationError
 from fulfillment.extraction.cues import CueFinder
 from fulfillment.extraction.distractors import (
     CLOCK_WORDS,
@@ -35,11 +37,21 @@ from fulfillment.extraction.distractors import (
     month_names,
 )
 from fulfillment.extraction.french import import_french
-from fulfillment.extraction.normalize import MAY_CHANGE, TABLE
-from fulfillment.extraction.spec import LANGUAGES, ExtractionSpec, Vocabulary
+from fulfillment.extraction.normalize import (
+    HIRAGANA,
+    KANJI,
+    KATAKANA,
+    MAY_CHANGE,
+    TABLE,
+    TOUCHING,
+    TOUCHING_UNSPACED,
+)
+from fulfillment.extraction.spec import ANY, ExtractionSpec, Tokenizer, Vocabulary
 from fulfillment.extraction.spelled import Run, SpelledDigitFinder, finders, shortest_digits
 
-GENERIC = "xx"  # spaCy's multi-language tokenizer, for every language without its own
+# spaCy's multi-language tokenizer, with every language's words: for languages the designers'
+# data does not name (the languages it names come from it: ExtractionSpec.languages).
+GENERIC = "xx"
 CUE_WINDOW = 6  # how many words before a number a cue word still counts
 _YEAR = re.compile(r"(?:19|20)\d{2}")
 # What counts as a word between a cue and a number: letters or digits, not punctuation.
@@ -50,9 +62,14 @@ _DIGIT = re.compile(r"\d")
 _SPACE = re.compile(r"\s")
 
 
-def _count_words(text: str, start: int, end: int) -> int:
-    """How many words stand in text[start:end]; spaces and punctuation do not count."""
-    return len(_WORD.findall(text, start, end)) if end > start else 0
+def _count_words(text: str, start: int, end: int, numbers: bool = True) -> int:
+    """How many words stand in text[start:end]; spaces and punctuation do not count, nor
+    numbers when `numbers` is False: in Turkish "748596 ve 748597 numarali siparislerim" (the
+    cue word after the numbers), two words stand between the first number and the cue."""
+    if end <= start:
+        return 0
+    words = _WORD.findall(text, start, end)
+    return len(words) if numbers else sum(not word.isdigit() for word in words)
 
 
 def digit_lead(pattern: str, flags: int = 0) -> int | None:
@@ -144,6 +161,55 @@ def blank_pipeline(language: str) -> Any:
     return spacy.util.get_lang_class(language)()
 
 
+# Where the script changes, for the "scripts" tokenizer: a kanji, hiragana or katakana next to
+# a character of another script (or a digit, a Latin letter, a sign). Zero-width: spaCy cuts
+# the text there and adds no token ("注文番号748596の" is 注文番号, 748596, の).
+SCRIPT_CHANGE = "|".join(
+    rf"(?<=[{script}])(?=[^{script}])|(?<=[^{script}])(?=[{script}])"
+    for script in (KANJI, HIRAGANA, KATAKANA)
+)
+
+
+@functools.cache
+def script_pipeline() -> Any:
+    """spaCy's multi-language pipeline whose tokenizer also cuts where the script changes,
+    for languages written without spaces between words; shared by every app."""
+    nlp = spacy.util.get_lang_class(GENERIC)()
+    tokenizer: Any = nlp.tokenizer
+    infixes = [*(nlp.Defaults.infixes or ()), SCRIPT_CHANGE]
+    tokenizer.infix_finditer = spacy.util.compile_infix_regex(infixes).finditer
+    return nlp
+
+
+def has_own_tokenizer(language: str) -> bool:
+    """True when spaCy has a tokenizer for the language (spacy/lang/<language>)."""
+    return importlib.util.find_spec(f"spacy.lang.{language}") is not None
+
+
+def tokenizer_of(spec: ExtractionSpec, language: str) -> Tokenizer:
+    """The tokenizer a language's text is read with: the designers' choice, else spaCy's for
+    the language where spaCy has one, else the multi-language one."""
+    chosen = spec.tokenizers.get(language)
+    if chosen is not None:
+        return chosen
+    return "language" if has_own_tokenizer(language) else "generic"
+
+
+def pipeline(language: str, tokenizer: Tokenizer) -> Any:
+    """The spaCy pipeline that reads a language's text."""
+    if tokenizer == "scripts":
+        return script_pipeline()
+    if tokenizer == "generic":
+        return blank_pipeline(GENERIC)
+    try:
+        return blank_pipeline(language)
+    except ImportError as exc:  # spaCy's Japanese needs SudachiPy, its Korean mecab-ko, ...
+        raise ConfigurationError(
+            f"extraction.tokenizers.{language}: spaCy's tokenizer for {language!r} needs "
+            f"packages that are not installed ({exc}); set it to generic or scripts"
+        ) from None
+
+
 @dataclass(slots=True, eq=False)  # candidates are compared by identity
 class Candidate:
     start: int
@@ -185,7 +251,7 @@ def _vocabulary_words(vocabulary: Vocabulary, category: str, language: str) -> l
     table: dict[str, list[str]] = getattr(vocabulary, category)
     if language == GENERIC:
         return [w for words in table.values() for w in words]
-    return [*table.get("any", []), *table.get(language, [])]
+    return [*table.get(ANY, []), *table.get(language, [])]
 
 
 class _Language:
@@ -195,14 +261,25 @@ class _Language:
     def __init__(
         self,
         language: str,
+        nlp: Any,
         vocabulary: Vocabulary,
-        any_format: re.Pattern[str],
-        formats: str,
+        alternatives: list[str],
+        touching: str,
         spelled: SpelledDigitFinder | None,
+        months: list[str],
     ) -> None:
-        self.nlp = blank_pipeline(language)
+        self.nlp = nlp
         self.spelled = spelled
         self.runs = spelled.runs if spelled is not None else _no_runs
+        # Every format (the alternatives, one group each), standing alone: not touching
+        # `touching` on either side (a letter or digit, or a hyphen; in languages written
+        # without spaces, not kanji or kana), but for a prefix word before it.
+        before = _standing_alone(
+            touching, _vocabulary_words(vocabulary, "number_prefixes", language)
+        )
+        self.any_format = re.compile(
+            rf"{before}(?:{'|'.join(alternatives)})(?!{touching})", re.IGNORECASE
+        )
         # The two searches every text gets: `first` for the first digit, and `scan` for the
         # formats from there (`any_format`; `formats` are its alternatives, each with the
         # boundary after it). With number words, both also find where a run of them may
@@ -210,7 +287,8 @@ class _Language:
         # match with a group), `scan` one where a word starts, not after a hyphen (a match
         # without a group, after the formats: a format starting there comes first).
         self.first = _DIGIT
-        self.scan = any_format
+        self.scan = self.any_format
+        formats = "|".join(f"{alternative}(?!{touching})" for alternative in alternatives)
         if spelled is not None:
             word = spelled.word_start
             # Branches that each start with one character: the search skips to the next
@@ -219,7 +297,7 @@ class _Language:
             self.first = re.compile(
                 "|".join([f" {word}(?P<space>)", f"-{word}(?P<hyphen>)", *"0123456789"])
             )
-            self.scan = re.compile(rf"(?<![\w-])(?:{formats}|(?-i:{word}))", any_format.flags)
+            self.scan = re.compile(rf"{before}(?:{formats}|(?-i:{word}))", self.any_format.flags)
         words = {
             "order": _vocabulary_words(vocabulary, "order_cues", language),
             "marker": _vocabulary_words(vocabulary, "markers", language),
@@ -232,12 +310,29 @@ class _Language:
                 *_vocabulary_words(vocabulary, "currency_words", language),
             ],
             "quantity": _vocabulary_words(vocabulary, "quantity_words", language),
-            "month": month_names(LANGUAGES if language == GENERIC else (language,)),
+            "month": months,
             "clock": CLOCK_WORDS,
         }
         self.cues = CueFinder(
             self.nlp, {label: sorted(_spellings(entries)) for label, entries in words.items()}
         )
+
+
+def _standing_alone(touching: str, prefixes: list[str]) -> str:
+    """A look-behind: where a number may start. Not right after `touching`, or right after
+    one of the prefixes written as a word of its own (Arabic و "and": "و٧٤٨٥٩٧")."""
+    if not prefixes:
+        return f"(?<!{touching})"
+    by_length: dict[int, list[str]] = {}  # a look-behind has one width
+    for prefix in sorted(set(prefixes)):
+        by_length.setdefault(len(prefix), []).append(re.escape(prefix))
+    after = "|".join(rf"(?<=(?<!\w)(?:{'|'.join(words)}))" for words in by_length.values())
+    return f"(?:(?<!{touching})|{after})"
+
+
+def _nearness(cue: tuple[int, str, int, int]) -> tuple[int, int]:
+    """How near a cue word before a number is: (words between, where it starts)."""
+    return cue[0], cue[2]
 
 
 def _no_runs(text: str) -> list[Run]:
@@ -273,31 +368,50 @@ class Extractor:
         # wins, so distinctive formats go first ("112-1234567-1234567" before "\d{6}").
         ordered = sorted(spec.formats, key=lambda fmt: not fmt.distinctive)
         self._names: dict[str | None, str] = {f"f{i}": fmt.name for i, fmt in enumerate(ordered)}
-        alternatives = "|".join(rf"(?P<f{i}>{fmt.pattern})" for i, fmt in enumerate(ordered))
+        alternatives = [rf"(?P<f{i}>{fmt.pattern})" for i, fmt in enumerate(ordered)]
         # Last: digit groups split by spaces, joined later when a cue word precedes them.
-        alternatives += r"|(?P<spaced>\d{1,4}(?:\s\d{1,4}){1,4})"
+        alternatives.append(r"(?P<spaced>\d{1,4}(?:\s\d{1,4}){1,4})")
         # The boundaries stand outside the alternation: tried once per position, not per format.
-        self._any_format = re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.IGNORECASE)
-        # The same alternatives, each with the boundary after it, for _Language.scan.
-        bounded = "|".join(rf"(?P<f{i}>{fmt.pattern})(?![\w-])" for i, fmt in enumerate(ordered))
-        bounded += r"|(?P<spaced>\d{1,4}(?:\s\d{1,4}){1,4})(?![\w-])"
+        # (Each language has its own, _Language.any_format: this one, or, for languages written
+        # without spaces, one that lets kanji and kana touch the number.)
+        self._any_format = re.compile(
+            rf"(?<!{TOUCHING})(?:{'|'.join(alternatives)})(?!{TOUCHING})", re.IGNORECASE
+        )
         # When every match has a digit (the shop's formats all do), a text without one is
         # answered at once, and the search starts at most this far before the first digit.
         self._digit_lead = digit_lead(self._any_format.pattern, re.IGNORECASE)
         self._full = [(fmt, re.compile(fmt.pattern, re.IGNORECASE)) for fmt in spec.formats]
         self._distractors = DistractorFinder()
+        # The languages the designers' data names, each with its tokenizer, and the generic
+        # one for every other language, with every language's words.
+        languages = spec.languages
+        tokenizers = {language: tokenizer_of(spec, language) for language in languages}
+        self.tokenizers: dict[str, Tokenizer] = {**tokenizers, GENERIC: "generic"}
         # Digits spelled out ("seven four eight five nine six"), per language.
         pure_digits = [shortest_digits(fmt.pattern, re.IGNORECASE) for fmt in spec.formats]
         shortest = min((n for n in pure_digits if n is not None), default=None)
-        spelled = finders(spec.spelled_digits, shortest, GENERIC)
+        spelled = finders(spec.spelled_digits, shortest, languages, GENERIC)
         self._languages = {
-            lang: _Language(lang, spec.words, self._any_format, bounded, spelled.get(lang))
-            for lang in (*LANGUAGES, GENERIC)
+            language: _Language(
+                language,
+                pipeline(language, tokenizer),
+                spec.words,
+                alternatives,
+                TOUCHING_UNSPACED if tokenizer == "scripts" else TOUCHING,
+                spelled.get(language),
+                month_names(languages if language == GENERIC else (language,)),
+            )
+            for language, tokenizer in self.tokenizers.items()
         }
 
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages served with their own words and tokenizer (GENERIC not among them)."""
+        return tuple(language for language in self._languages if language != GENERIC)
+
     def language_for(self, language: str | None) -> str:
-        """The tokenizer for a spoken language (ISO 639, as `Turn.language` carries it): the
-        language's own, else spaCy's multi-language one."""
+        """The words and tokenizer for a spoken language (ISO 639, as `Turn.language` carries
+        it): the language's own where the data names it, else the generic ones."""
         return language if language in self._languages else GENERIC
 
     def matches_format(self, value: str) -> bool:
@@ -453,7 +567,7 @@ class Extractor:
                             f"({text[cue_start:cue_end]!r} next to it)"
                         )
                         return
-                elif label == "order" and _count_words(text, end, cue_start) < 3:
+                elif label == "order" and _count_words(text, end, cue_start, numbers=False) < 3:
                     order_after = True
         for distractor in distractors:
             if candidate.joined and distractor.kind == "phone number":
@@ -462,9 +576,13 @@ class Extractor:
             return
         nearest = None
         if before:
+            nearest = before[0]
             if len(before) > 1:
                 before.sort()
-            nearest = before[0]
+                # Of the cue words as near as the nearest (they end in the same gap before
+                # the number), the one that starts first, the longest, says what it is:
+                # "tracking number" is a tracking cue, not the marker "number".
+                nearest = min(before, key=_nearness)
         adjacent_cue = nearest is not None and nearest[0] == 0 and nearest[1] in ("order", "marker")
         if not adjacent_cue and len(candidate.text) == 4 and _YEAR.fullmatch(candidate.text):
             reasons.append("looks like a year")

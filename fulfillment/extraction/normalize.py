@@ -16,10 +16,17 @@ DIGITS = {
     for code in range(_LAST_DIGIT_PLANE + 1)
     if unicodedata.category(chr(code)) == "Nd" and not chr(code).isascii()
 }
-# Look-alike punctuation that customers' keyboards produce inside order numbers.
+# Full-width forms of ASCII (U+FF01-U+FF5E: Japanese and Chinese keyboards type digits,
+# letters, "#", "-", ":" and parentheses so) read as ASCII: an order number "ORD-58213" typed
+# full-width is found as ORD-58213, and the times and phone numbers around it are told.
+FULL_WIDTH = {code: chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)}
+# Look-alike punctuation that customers' keyboards produce inside order numbers and the
+# numbers around them.
 PUNCTUATION = {
-    ord("\uff03"): "#",  # full-width number sign
-    ord("\uff0d"): "-",  # full-width hyphen-minus
+    ord("\u3000"): " ",  # ideographic space, the Japanese keyboard's space
+    ord("\uffe5"): "\u00a5",  # full-width yen sign
+    ord("\u066b"): ".",  # Arabic decimal separator: 49.99 written in Arabic-Indic digits
+    ord("\u066c"): ",",  # Arabic thousands separator
     ord("\u2010"): "-",  # hyphen
     ord("\u2011"): "-",  # non-breaking hyphen
     ord("\u2012"): "-",  # figure dash
@@ -27,7 +34,7 @@ PUNCTUATION = {
     ord("\u00a0"): " ",  # no-break space
     ord("\u202f"): " ",  # narrow no-break space
 }
-TABLE = str.maketrans({**DIGITS, **PUNCTUATION})
+TABLE = str.maketrans({**DIGITS, **FULL_WIDTH, **PUNCTUATION})
 
 
 def _character_class(codes: list[int]) -> str:
@@ -64,3 +71,19 @@ def normalize(text: str, limit: int) -> str:
     """Cut to `limit` characters (before any costly work) and make digits ASCII."""
     text = text[:limit]
     return text.translate(TABLE) if MAY_CHANGE.search(text) else text
+
+
+# Letters of scripts written without spaces between words, as ranges of a regular-expression
+# class: Chinese characters (kanji, with the iteration mark and the kanji zero, U+3005-U+3007),
+# hiragana, and katakana in full and half width.
+KANJI = "\u3005-\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
+HIRAGANA = "\u3041-\u309f"
+KATAKANA = "\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f"
+# A number written right against them ("注文番号748596の") stands apart from them as a number
+# between spaces does.
+UNSPACED_LETTERS = KANJI + HIRAGANA + KATAKANA
+# What a number must not touch, on either side, to stand alone (a regular expression of one
+# character): a letter, digit or underscore, or a hyphen ("A-10023" is not "10023").
+TOUCHING = r"[\w-]"
+# The same where the language is written without spaces: but for kanji and kana.
+TOUCHING_UNSPACED = rf"[^\W{UNSPACED_LETTERS}]|-"

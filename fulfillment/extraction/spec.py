@@ -6,11 +6,39 @@ import re
 import unicodedata
 from typing import Annotated, Literal
 
+from babel import localedata
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-# The languages whose spaCy tokenizer is built at start-up; "any" holds words for all of them.
-LANGUAGES = ("en", "de", "es", "fr", "pt", "hi")
-LanguageKey = Literal["any", "en", "de", "es", "fr", "pt", "hi"]
+# The words for every language, in each table of words per language.
+ANY = "any"
+_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
+
+
+def _language(key: str) -> str:
+    """A language the data names: an ISO 639 code that Babel's CLDR data knows (the month
+    names and plural rules come from there), in lower case and without a region: "pt", not
+    "pt_BR" (the customer's languageCode comes to its language before the words are chosen)."""
+    if not (_LANGUAGE_CODE.fullmatch(key) and localedata.exists(key)):
+        raise ValueError(
+            f"{key!r} is not a language code that Babel knows (ISO 639, lower case, "
+            'no region: "pt", not "pt_BR")'
+        )
+    return key
+
+
+def _language_key(key: str) -> str:
+    return key if key == ANY else _language(key)
+
+
+# A table's key: a language, or "any" for words of every language. The languages served are
+# those the data names (ExtractionSpec.languages): adding one needs no code.
+LanguageKey = Annotated[str, AfterValidator(_language_key)]
+Language = Annotated[str, AfterValidator(_language)]
+# How a language's text is cut into tokens, on which cue words are found (numbers are found in
+# the text itself). "language": spaCy's tokenizer for the language; "generic": spaCy's
+# multi-language one; "scripts": the multi-language one that also cuts where the script changes
+# (kanji, kana, digits, Latin letters), for languages written without spaces between words.
+Tokenizer = Literal["language", "generic", "scripts"]
 
 
 def _regex(pattern: str) -> str:
@@ -51,6 +79,12 @@ class OrderFormat(_Strict):
         return self
 
 
+def _prefix(word: str) -> str:
+    if not (1 <= len(word) <= 3 and all(unicodedata.category(c)[0] in "LM" for c in word)):
+        raise ValueError(f"{word!r} is not a prefix of one to three letters")
+    return word
+
+
 class Vocabulary(_Strict):
     """Words per language; "any" applies to every language."""
 
@@ -61,11 +95,20 @@ class Vocabulary(_Strict):
     postcode_cues: dict[LanguageKey, Words] = Field(default_factory=dict)
     quantity_words: dict[LanguageKey, Words] = Field(default_factory=dict)
     currency_words: dict[LanguageKey, Words] = Field(default_factory=dict)
+    # Words after which digits are the end of an order number ("the one ending in 8596"):
+    # an identified customer's own orders are matched by that suffix.
+    last_digits_cues: dict[LanguageKey, Words] = Field(default_factory=dict)
+    # Words of a letter or two written on the front of the next word, a number too: Arabic
+    # و "and" (٧٤٨٥٩٦ و٧٤٨٥٩٧). A number right after one stands alone, as after a space.
+    number_prefixes: dict[LanguageKey, list[Annotated[str, AfterValidator(_prefix)]]] = Field(
+        default_factory=dict
+    )
 
 
 def _one_word(word: str) -> str:
-    """A number word is one word: letters and the marks that go with them, nothing else."""
-    if not all(unicodedata.category(c)[0] in "LM" for c in word):
+    """A number word is one word: letters and the marks that go with them, nothing else
+    (but letter numbers, such as the kanji zero U+3007, which Unicode counts as numbers)."""
+    if not all(unicodedata.category(c)[0] in "LM" or unicodedata.category(c) == "Nl" for c in word):
         raise ValueError(f"{word!r} is not one word of letters (no spaces, digits or signs)")
     return word
 
@@ -123,19 +166,18 @@ class SpelledDigits(_Strict):
         """A language's digit words and repeat words: its own and those for "any"."""
         digits: dict[str, int] = {}
         repeats: dict[str, int] = {}
-        for key in ("any", language):
-            digits.update(next((t for k, t in self.digit_words.items() if k == key), {}))
-            repeats.update(next((t for k, t in self.repeat_words.items() if k == key), {}))
+        for key in (ANY, language):
+            digits.update(self.digit_words.get(key, {}))
+            repeats.update(self.repeat_words.get(key, {}))
         return digits, repeats
 
     @model_validator(mode="after")
     def _complete_and_unambiguous(self) -> SpelledDigits:
-        for language in LANGUAGES:
+        for language in sorted({ANY, *self.digit_words, *self.repeat_words}):
             meanings: dict[str, str] = {}  # folded word -> what it means
-            for key in ("any", language):
+            for key in dict.fromkeys((ANY, language)):  # in this order, once each
                 for tables, kind in ((self.digit_words, "digit "), (self.repeat_words, "repeat x")):
-                    table = next((t for k, t in tables.items() if k == key), {})
-                    for word, number in table.items():
+                    for word, number in tables.get(key, {}).items():
                         meaning = f"{kind}{number}"
                         known = meanings.setdefault(fold(word), meaning)
                         if known != meaning:
@@ -159,6 +201,22 @@ class ExtractionSpec(_Strict):
     spelled_digits: SpelledDigits | None = Field(
         default=None, description="Digits written as words, per language."
     )
+    tokenizers: dict[Language, Tokenizer] = Field(
+        default_factory=dict,
+        description="The tokenizer of a language, where it is not the default: spaCy's "
+        "tokenizer for the language when spaCy has one, else spaCy's multi-language one.",
+    )
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages the data names, in its word tables, number words and tokenizers:
+        each gets its tokenizer and its words (and those for "any")."""
+        keys = set(self.tokenizers)
+        for name in type(self.words).model_fields:
+            keys.update(getattr(self.words, name))
+        if self.spelled_digits is not None:
+            keys.update(self.spelled_digits.digit_words, self.spelled_digits.repeat_words)
+        return tuple(sorted(keys - {ANY}))
 
 
 class PhraseTest(_Strict):

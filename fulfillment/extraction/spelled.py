@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from fulfillment.extraction.spec import LANGUAGES, SpelledDigits, fold
+from fulfillment.extraction.spec import SpelledDigits, fold
 
 # What a number word must not touch on either side: letters, digits, combining marks (a
 # Devanagari vowel sign is a mark, not a \w letter), Devanagari but for its danda "।" and "॥".
@@ -223,10 +223,13 @@ def _every_digit(op: str, value: Any) -> bool:
 
 
 def finders(
-    spec: SpelledDigits | None, shortest_format: int | None, generic: str
+    spec: SpelledDigits | None,
+    shortest_format: int | None,
+    languages: Iterable[str],
+    generic: str,
 ) -> dict[str, SpelledDigitFinder]:
-    """A finder per language with number words, and for `generic` one with every
-    language's words (those that mean the same everywhere)."""
+    """A finder per language (of `languages`) with number words, and for `generic` one with
+    every language's words (those that mean the same everywhere)."""
     if spec is None:
         return {}
     min_digits = spec.min_digits
@@ -235,7 +238,7 @@ def finders(
             return {}  # no format takes a number of digits alone: no run could be taken
         min_digits = max(shortest_format, FLOOR_DIGITS)
     tables: dict[str, tuple[dict[str, int], dict[str, int]]] = {}
-    for language in LANGUAGES:
+    for language in languages:
         digits, repeats = spec.tables(language)
         if digits:
             tables[language] = (digits, repeats)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fulfillment.domain import Asker, Order
+from fulfillment.domain import Asker, Factor, Order, Proof
 from fulfillment.extraction.extractor import Extractor
+from fulfillment.extraction.factors import FactorFinder
 from fulfillment.guard import LookupGuard
 from fulfillment.handlers.parcels import TroublePolicy
 from fulfillment.observability import Metrics
@@ -24,6 +25,9 @@ class HandlerContext:
     metrics: Metrics
     guard: LookupGuard
     trouble: TroublePolicy
+    factors: FactorFinder | None = None
+    # What a guest proves an order is theirs with (settings.guest_factor).
+    guest_factor: Factor = Factor.EMAIL
 
     async def find_order(self, number: str, asker: Asker) -> Order | None:
         """The store's answer within the deadline, or BackendUnavailable. A guest (nobody
@@ -39,6 +43,21 @@ class HandlerContext:
             return []
         store = self.store
         work = store.open_orders(asker, limit)
+        return await self.backend.call(work, self.deadline, store.remote, store.failures)
+
+    async def find_order_by_proof(self, number: str, proof: Proof) -> Order | None:
+        """A guest's order: the one with this number whose e-mail, postcode or phone is
+        the one they gave."""
+        store = self.store
+        work = store.find_order_by_proof(number, proof)
+        return await self.backend.call(work, self.deadline, store.remote, store.failures)
+
+    async def orders_ending_with(self, digits: str, asker: Asker, limit: int) -> list[Order]:
+        """The asker's own orders ending with these digits; never a guest's."""
+        if not asker.trusted:
+            return []
+        store = self.store
+        work = store.orders_ending_with(digits, asker, limit)
         return await self.backend.call(work, self.deadline, store.remote, store.failures)
 
     async def admit(self, keys: list[str]) -> bool:

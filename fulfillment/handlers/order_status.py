@@ -7,8 +7,11 @@ import functools
 from collections.abc import Callable, Mapping, Sequence
 
 from fulfillment.domain import (
+    Factor,
+    Item,
     Order,
     OrderStatus,
+    Proof,
     ShipmentStatus,
     is_order_number,
     normalize_order_number,
@@ -40,6 +43,8 @@ from fulfillment.turn import ResponseType, Turn
 
 # Up to this many different products are named in a reply; beyond, only counted.
 MAX_LISTED_ITEMS = 3
+# Orders ending with the same digits listed at most, for the customer to pick one.
+MAX_ENDING_MATCHES = 4
 
 REQUIRED_REPLIES = {status.value for status in OrderStatus} | {
     "not_found",
@@ -58,6 +63,10 @@ REQUIRED_REPLIES = {status.value for status in OrderStatus} | {
     "order_delivery_failed",
     "order_returned_to_sender",
     "handover_offer",
+    # Guests and last digits.
+    *(f"verify_{factor.value}" for factor in Factor),
+    "no_order_ending",
+    "which_order_ending",
 }
 REQUIRED_PHRASES = {f"status.{status.value}" for status in OrderStatus} | {
     "item_count",
@@ -83,28 +92,33 @@ def order_values(order: Order, book: Phrasebook) -> dict[str, object]:
     return {
         "order_id": order.number,
         "status": book.phrase(f"status.{order.status.value}"),
-        "placed_date": book.date(order.placed_date),
+        "placed_date": order.placed_date,  # dates as dates: the template says their format
         "total": book.money(order.total, order.currency) if order.total is not None else None,
         "carrier": shipment.carrier if shipment else None,
         "tracking_number": shipment.tracking_number if shipment else None,
-        "expected_date": (
-            book.date(shipment.expected_date) if shipment and shipment.expected_date else None
-        ),
-        "delivered_date": (
-            book.date(shipment.delivered_date) if shipment and shipment.delivered_date else None
-        ),
+        "expected_date": shipment.expected_date if shipment else None,
+        "delivered_date": shipment.delivered_date if shipment else None,
     }
 
 
 def status_text(order: Order, book: Phrasebook, instead: str | None = None) -> str:
     """The status reply (or `instead`, the sentence that replaces it), then the items."""
     text = instead or book.reply(order.status.value, order_values(order, book))
-    if 0 < len(order.items) <= MAX_LISTED_ITEMS:
-        names = book.join_list([item.name for item in order.items])
-        text = f"{text} {book.plural('item_list', order.item_count, {'items': names})}"
+    # Products are counted, not units: "2 products: 2 × Kurta and Sandals".
+    products = len(order.items)
+    if 0 < products <= MAX_LISTED_ITEMS:
+        names = book.join_list([item_name(item, book) for item in order.items])
+        text = book.sentences(text, book.plural("item_list", products, {"items": names}))
     elif order.items:
-        text = f"{text} {book.plural('item_count', order.item_count)}"
+        text = book.sentences(text, book.plural("item_count", products))
     return fit_bubble(text)
+
+
+def item_name(item: Item, book: Phrasebook) -> str:
+    """A product as a list names it: with its quantity when there are several."""
+    if item.quantity == 1:
+        return item.name
+    return book.phrase("card.item_line", {"quantity": item.quantity, "item_name": item.name})
 
 
 def order_card(order: Order, book: Phrasebook) -> CardMessage:
@@ -217,8 +231,14 @@ def order_summary(order: Order, book: Phrasebook) -> str:
         items = book.phrase(f"status.{order.status.value}")
     return book.phrase(
         "order_summary",
-        {"order_id": order.number, "placed_date": book.date(order.placed_date), "items": items},
+        {"order_id": order.number, "placed_date": order.placed_date, "items": items},
     )
+
+
+def order_lines(orders: Sequence[Order], book: Phrasebook) -> str:
+    """Orders to choose from, one per line: each summary holds commas and "and" of its own,
+    which a sentence-long list would run together."""
+    return "\n".join(order_summary(order, book) for order in orders)
 
 
 def requested_numbers(turn: Turn, context: HandlerContext) -> list[str]:
@@ -256,12 +276,12 @@ async def without_number(turn: Turn, context: HandlerContext, reply: Reply) -> R
     first_name = turn.asker.first_name
     if len(open_orders) == 1:
         order = open_orders[0]
-        _say(says, "only_open_order", {"order_id": order.number})
+        _say(says, "only_open_order", {"first_name": first_name})
         tell(says, reply, order, turn, context)
     elif open_orders:
 
         def which_order(book: Phrasebook) -> tuple[Sequence[Message], None]:
-            summaries = book.join_list([order_summary(order, book) for order in open_orders])
+            summaries = order_lines(open_orders, book)
             text = book.reply("which_order", {"orders": summaries, "first_name": first_name})
             return (TextMessage(fit_bubble(text)),), None
 
@@ -280,8 +300,14 @@ async def without_number(turn: Turn, context: HandlerContext, reply: Reply) -> R
 
 async def handle(turn: Turn, context: HandlerContext) -> Reply:
     reply = Reply(locale=context.phrasebook.locale)
+    if not turn.asker.trusted:
+        return await for_guest(turn, context, reply)
     numbers = requested_numbers(turn, context)
     if not numbers:
+        finder = context.factors
+        digits = finder.last_digits(turn.text, turn.language) if finder and turn.text else None
+        if digits is not None:
+            return await by_last_digits(digits, turn, context, reply)
         return await without_number(turn, context, reply)
     says: list[Say] = []
     outcomes = set()
@@ -319,4 +345,88 @@ async def handle(turn: Turn, context: HandlerContext) -> Reply:
         # "Check the number and send it again": the platform waits for the next number
         # (Dialogflow's context, CX's form, Rasa's slot cleared).
         reply.awaits_order_number = True
+    return _said(reply, says, context)
+
+
+def guest_proof(turn: Turn, context: HandlerContext) -> Proof | None:
+    """The second factor the shop asks guests for: as the platform gave it, else from the text."""
+    factor = context.guest_factor
+    given = next((proof for proof in turn.proofs if proof.factor is factor), None)
+    if given is not None:
+        return given
+    if context.factors is None or not turn.text:
+        return None
+    awaited = turn.verifying is not None
+    return context.factors.proof(factor, turn.text, turn.language, turn.locale, awaited)
+
+
+async def for_guest(turn: Turn, context: HandlerContext, reply: Reply) -> Reply:
+    """A customer nobody identified: one order, after its number and a second factor match.
+
+    A wrong factor, an unknown number and another customer's order read exactly alike, and
+    each miss counts against the guard as a wrong order number does."""
+    proof = guest_proof(turn, context)
+    numbers = requested_numbers(turn, context)
+    if proof is not None:
+        # A postcode of six digits looks like an order number too.
+        numbers = [n for n in numbers if n != proof.value]
+    number = numbers[0] if numbers else turn.verifying
+    if number is None:
+        return await without_number(turn, context, reply)
+    says: list[Say] = []
+    if proof is None:
+        _say(says, f"verify_{context.guest_factor.value}", {"order_id": number})
+        reply.verifying = number
+        reply.outcome = "verifying"
+        return _said(reply, says, context)
+    keys = guess_keys(turn.asker, number, turn.session)
+    try:
+        refused = not await context.admit(keys)
+        order = None if refused else await context.find_order_by_proof(number, proof)
+        if order is None and not refused:
+            await context.missed(keys)
+    except BackendUnavailable:
+        _say(says, "backend_down", {"order_id": number})
+        reply.outcome = "backend_down"
+        return _said(reply, says, context)
+    if refused:
+        _say(says, "too_many_lookups", {})
+        context.metrics.refused.inc()
+        reply.outcome = "refused"
+    elif order is None:
+        _say(says, "not_found", {"order_id": number})
+        reply.outcome = "not_found"
+        reply.awaits_order_number = True
+    else:
+        tell(says, reply, order, turn, context)
+    return _said(reply, says, context)
+
+
+async def by_last_digits(digits: str, turn: Turn, context: HandlerContext, reply: Reply) -> Reply:
+    """ "The one ending in 8596": the identified customer's own orders ending that way."""
+    says: list[Say] = []
+    try:
+        orders = await context.orders_ending_with(digits, turn.asker, MAX_ENDING_MATCHES)
+    except BackendUnavailable:
+        _say(says, "backend_down", {})
+        reply.outcome = "backend_down"
+        return _said(reply, says, context)
+    if len(orders) == 1:
+        tell(says, reply, orders[0], turn, context)
+        return _said(reply, says, context)
+    reply.awaits_order_number = True
+    reply.outcome = "asked" if orders else "not_found"
+    if not orders:
+        _say(says, "no_order_ending", {"digits": digits})
+        return _said(reply, says, context)
+
+    def which_order(book: Phrasebook) -> tuple[Sequence[Message], None]:
+        summaries = order_lines(orders, book)
+        text = book.reply("which_order_ending", {"digits": digits, "orders": summaries})
+        return (TextMessage(fit_bubble(text)),), None
+
+    says.append(which_order)
+    if turn.response_type is not ResponseType.TEXT:
+        chips = SuggestionsMessage(tuple(o.number for o in orders))
+        says.append(lambda book: ((chips,), None))
     return _said(reply, says, context)

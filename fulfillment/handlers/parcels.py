@@ -57,9 +57,10 @@ def _parcel_values(parcel: Shipment, number: int, book: Phrasebook) -> dict[str,
         "parcel": number,
         "items": items_text(parcel, book) or None,
         "carrier": parcel.carrier,
-        "expected_date": book.date(parcel.expected_date) if parcel.expected_date else None,
-        "delivered_date": book.date(parcel.delivered_date) if parcel.delivered_date else None,
-        "updated_date": book.date(parcel.updated_at.date()) if parcel.updated_at else None,
+        # Dates as dates: the template says how each is written (Phrasebook.date).
+        "expected_date": parcel.expected_date,
+        "delivered_date": parcel.delivered_date,
+        "updated_date": parcel.updated_at.date() if parcel.updated_at else None,
     }
 
 
@@ -85,7 +86,7 @@ def parcel_text(
         sentences.append(
             book.phrase("parcel.tracking", {"tracking_number": parcel.tracking_number})
         )
-    return fit_bubble(" ".join(sentences)), why
+    return fit_bubble(book.sentences(*sentences)), why
 
 
 def parcel_card(parcel: Shipment, number: int, count: int, book: Phrasebook) -> CardMessage:

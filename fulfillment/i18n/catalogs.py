@@ -12,20 +12,31 @@ The policy (TRANSLATING.md, "When the English changes"):
   fallback language (phrasing.Phrasebook.whole). The rest of the language stays served.
 
 Only a catalog that cannot be read at all (not UTF-8, an unreadable header) is not served.
+
+A catalog may inherit (its header's `X-Inherits-From: en_GB`): it then holds only what differs
+from that catalog of its own language, and takes each entry it does not translate from it
+(and from its parent in turn); a reply none of them can say whole falls back as above.
 """
 
 from __future__ import annotations
 
 import gettext
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from fulfillment.i18n.checks import SERVED_RULES, Problem, kind_of, plural_rule, text_findings
+from fulfillment.i18n.checks import (
+    SERVED_RULES,
+    Problem,
+    date_findings,
+    kind_of,
+    plural_rule,
+    text_findings,
+)
 from fulfillment.i18n.locales import fallback_locale
-from fulfillment.i18n.matching import Resolution, Resolved, about, resolve, similarity
-from fulfillment.i18n.pofiles import Parsed, parse
+from fulfillment.i18n.matching import Resolution, Resolved, about, english, resolve, similarity
+from fulfillment.i18n.pofiles import INHERITS_HEADER, Parsed, parse
 from fulfillment.i18n.sources import Source, intents_sources, template_sources
 
 logger = logging.getLogger("fulfillment")
@@ -45,10 +56,13 @@ __all__ = [
     "catalog_stats",
     "check_all",
     "check_catalog",
+    "inheritance",
     "load_translations",
     "read_catalog",
     "read_template",
     "resolve",
+    "resolve_all",
+    "stats_of",
 ]
 
 
@@ -56,7 +70,8 @@ __all__ = [
 class Stats:
     locale: str
     total: int
-    translated: int
+    translated: int  # by this catalog itself
+    inherited: int  # taken from the catalog it inherits from (X-Inherits-From)
     stale: int  # served with the previous translation of a changed English text
     untranslated: int  # missing or not translated: answered in the fallback language
     broken: int  # translated, but not served because a check fails
@@ -85,12 +100,15 @@ def read_template(locales_dir: Path) -> Parsed | Problem:
 
 
 def english_problems(sources: Sequence[Source]) -> list[Problem]:
-    """The designers' own texts against the same limits: markup, length."""
+    """The designers' own texts against the same limits: markup, length, date formats."""
     return [
         Problem(source.path or Path("intents"), source.line, f"{about(source.context)}{m}", r)
         for source in sources
         for text in source.ids
-        for r, m in text_findings(text, kind_of(source.context))
+        for r, m in [
+            *text_findings(text, kind_of(source.context)),
+            *(("placeholder", m) for m in date_findings(text, SOURCE_LOCALE)),
+        ]
     ]
 
 
@@ -157,19 +175,99 @@ def template_problems(sources: Sequence[Source], template: Parsed) -> list[Probl
     return problems
 
 
+def inheritance(catalogs: Mapping[str, Parsed]) -> tuple[dict[str, str], list[Problem]]:
+    """locale -> the locale it inherits from, for each catalog whose X-Inherits-From names one it
+    can inherit from (a catalog here of the same language, or the source locale's English),
+    and why the others cannot."""
+    parents: dict[str, str] = {}
+    problems = []
+    for locale, catalog in catalogs.items():
+        name = catalog.inherits
+        if name is None:
+            continue
+        why = None
+        if name == locale:
+            why = "names this catalog itself"
+        elif name.split("_")[0] != locale.split("_")[0]:
+            why = (
+                f"{name} is another language; a catalog inherits from its own language only "
+                "(en_AU from en_GB, pt_PT from pt_BR)"
+            )
+        elif name not in catalogs and name != SOURCE_LOCALE:
+            there = ", ".join(sorted(catalogs)) or "none"
+            why = f"there is no readable catalog for {name} here (there are: {there})"
+        if why is None:
+            parents[locale] = name
+        else:
+            problems.append(
+                Problem(
+                    catalog.path,
+                    catalog.inherits_line,
+                    f"{INHERITS_HEADER}: {why}; nothing is inherited",
+                    "inherits",
+                )
+            )
+    looping = set()
+    for locale in parents:
+        chain = [locale]
+        while chain[-1] in parents and parents[chain[-1]] not in chain:
+            chain.append(parents[chain[-1]])
+        if chain[-1] in parents and parents[chain[-1]] == locale:
+            looping.add(locale)
+            catalog = catalogs[locale]
+            problems.append(
+                Problem(
+                    catalog.path,
+                    catalog.inherits_line,
+                    f"{INHERITS_HEADER}: {' -> '.join([*chain, locale])} goes round in a "
+                    "circle; nothing is inherited",
+                    "inherits",
+                )
+            )
+    return {k: v for k, v in parents.items() if k not in looping}, problems
+
+
+def resolve_all(
+    sources: Sequence[Source], catalogs: Mapping[str, Parsed], served: frozenset[str]
+) -> dict[str, Resolution]:
+    """Every catalog resolved against `sources`, each after the one it inherits from; the
+    `inherits` findings with the catalog they are about."""
+    parents, problems = inheritance(catalogs)
+    done: dict[str, Resolution] = {}
+
+    def one(locale: str) -> Resolution:
+        if locale not in done:
+            name = parents.get(locale)
+            parent = None
+            if name == SOURCE_LOCALE:
+                parent = english(sources, SOURCE_LOCALE)
+            elif name is not None:
+                parent = one(name)
+            fallback = fallback_locale(locale, served | {SOURCE_LOCALE}, SOURCE_LOCALE)
+            resolution = resolve(sources, catalogs[locale], locale, fallback, parent)
+            path = catalogs[locale].path
+            resolution.problems[:0] = [p for p in problems if p.path == path]
+            done[locale] = resolution
+        return done[locale]
+
+    return {locale: one(locale) for locale in catalogs}
+
+
 def check_catalog(
     catalog: Parsed,
     path: Path,
     template: Parsed | None,
     sources: Sequence[Source] | None = None,
     served: frozenset[str] = frozenset(),
+    parent: Resolution | None = None,
 ) -> list[Problem]:
-    """Every finding of one catalog, against `sources` (intents/), else against the template."""
+    """Every finding of one catalog, against `sources` (intents/), else against the template;
+    `parent`: the resolution of the catalog it inherits from (see resolve_all)."""
     if sources is None:
         sources = template_sources(template) if template is not None else []
     locale = path.parent.parent.name
     fallback = fallback_locale(locale, served | {SOURCE_LOCALE}, SOURCE_LOCALE)
-    return resolve(sources, catalog, locale, fallback).problems
+    return resolve(sources, catalog, locale, fallback, parent).problems
 
 
 def check_all(
@@ -192,25 +290,37 @@ def check_all(
         template_catalog = template
         if sources is not None:
             problems += template_problems(sources, template)
+    if sources is None:
+        sources = template_sources(template_catalog) if template_catalog is not None else []
     paths = catalog_paths(locales_dir)
-    served = frozenset(paths)
+    catalogs: dict[str, Parsed] = {}
     for name, path in paths.items():
-        if locale is not None and name != locale:
-            continue
         catalog = read_catalog(path, name)
         if isinstance(catalog, Problem):
-            problems.append(catalog)
+            if locale is None or name == locale:
+                problems.append(catalog)
         else:
-            problems += check_catalog(catalog, path, template_catalog, sources, served)
+            catalogs[name] = catalog
+    # Every catalog is read: the one checked may inherit from any of them.
+    for name, resolution in resolve_all(sources, catalogs, frozenset(paths)).items():
+        if locale is None or name == locale:
+            problems += resolution.problems
     return problems
 
 
-def catalog_stats(locale: str, catalog: Parsed, sources: Sequence[Source]) -> Stats:
-    resolution = resolve(sources, catalog, locale, None)
+def catalog_stats(
+    locale: str, catalog: Parsed, sources: Sequence[Source], parent: Resolution | None = None
+) -> Stats:
+    resolution = resolve(sources, catalog, locale, None, parent)
+    return stats_of(resolution)
+
+
+def stats_of(resolution: Resolution) -> Stats:
     return Stats(
-        locale,
+        resolution.locale,
         len(resolution.entries),
         resolution.count("translated"),
+        resolution.count("inherited"),
         resolution.count("stale"),
         resolution.count("untranslated", "missing"),
         resolution.count("broken"),
@@ -229,6 +339,10 @@ class CatalogTranslations(gettext.NullTranslations):
         # The locale answering a reply this one cannot answer whole (set by load_translations).
         self.fallback_locale: str | None = None
         self.fallback: gettext.NullTranslations | None = None
+        # The locale whose entries this one takes where it has none (X-Inherits-From), and
+        # its catalog (None for the source locale's English).
+        self.parent_locale: str | None = None
+        self.parent: CatalogTranslations | None = None
         self._reviewed = {
             e.key: e.strings
             for e in catalog.entries
@@ -236,7 +350,12 @@ class CatalogTranslations(gettext.NullTranslations):
         }
 
     def resolve(self, sources: Sequence[Source]) -> Resolution:
-        return resolve(sources, self.catalog, self.locale, self.fallback_locale)
+        parent = None
+        if self.parent is not None:
+            parent = self.parent.resolve(sources)
+        elif self.parent_locale is not None:
+            parent = english(sources, self.parent_locale)
+        return resolve(sources, self.catalog, self.locale, self.fallback_locale, parent)
 
     def pgettext(self, context: str, message: str) -> str:
         strings = self._reviewed.get((context, message))
@@ -285,8 +404,13 @@ def load_translations(locales_dir: Path) -> dict[str, gettext.NullTranslations]:
                 _warn(locale, problem, f"served, but {problem}")
         catalogs[locale] = CatalogTranslations(locale, parsed)
     translations.update(catalogs)
+    parents, problems = inheritance({locale: c.catalog for locale, c in catalogs.items()})
+    for problem in problems:
+        _warn(problem.path.parent.parent.name, problem, f"served, but {problem}")
     for locale, catalog in catalogs.items():
         fallback = fallback_locale(locale, translations.keys(), SOURCE_LOCALE)
         catalog.fallback_locale = fallback
         catalog.fallback = translations.get(fallback) if fallback else None
+        catalog.parent_locale = parents.get(locale)
+        catalog.parent = catalogs.get(catalog.parent_locale or "")
     return translations

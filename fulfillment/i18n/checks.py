@@ -18,10 +18,15 @@ from pathlib import Path
 from babel import Locale
 from babel.messages.plurals import get_plural
 
-from fulfillment.templates import placeholders
+from fulfillment.i18n.dates import has_skeleton
+from fulfillment.i18n.typography import typography_findings
+from fulfillment.templates import DATE_LENGTHS, fields, placeholders
 
-# Rules whose findings still leave the entry served (with its previous translation, or as it is).
-SERVED_RULES = frozenset({"stale", "obsolete", "plural-header", "template"})
+# Rules whose findings still leave the entry served (with its previous translation, or as it
+# is): typography is listed until fixed, not a reason to answer in another language.
+SERVED_RULES = frozenset(
+    {"stale", "obsolete", "plural-header", "template", "typography", "inherits"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,23 +52,32 @@ class Kind:
 
 
 # The strictest platform we render for sets each limit, so that none cuts a text off or refuses
-# the message. Lengths count characters as written, placeholders included.
-# Messenger, button and quick-reply titles, "20 character limit":
-#   https://developers.facebook.com/docs/messenger-platform/reference/buttons/url
-#   https://developers.facebook.com/docs/messenger-platform/reference/buttons/quick-replies
-BUTTON = Kind("button label", 20, "Messenger cuts button and quick-reply titles at 20")
-# Messenger's generic template (our card there), title and subtitle, "80 character limit":
-#   https://developers.facebook.com/docs/messenger-platform/reference/templates/generic
+# the message. Lengths count characters as written, placeholders included. The platforms'
+# documented limits, with their sources, are collected in the project's shared channel
+# references, channels.md (CH) and platform-formats.md (PF):
+# - Messenger button titles, "20 character limit" (developers.facebook.com/docs/messenger-platform
+#   /reference/buttons/url); Slack's button text takes 75 (CH §1.3 Slack).
+BUTTON = Kind("button label", 20, "Messenger cuts button titles at 20")
+# - Chips (suggestions, quick replies): Messenger's quick-reply title, 20 (CH §1.3 Facebook
+#   Messenger: fbmessenger warns above 20; developers.facebook.com .../send-messages/quick-replies);
+#   Google's suggestion chips take 25 (the seed adapter cuts them there).
+CHIP = Kind("chip", 20, "Messenger cuts quick-reply titles at 20, Google's chips at 25")
+# - Card title and subtitle: Messenger's generic template (our card there), "80 character limit"
+#   each (developers.facebook.com/docs/messenger-platform/reference/templates/generic); Google's
+#   basic card shows them on one line, truncated (PF §3, basicCard).
 CARD_TITLE = Kind("card title", 80, "Messenger's card title takes 80")
 CARD_SUBTITLE = Kind("card subtitle", 80, "Messenger's card subtitle takes 80")
-# A chat bubble: Google's limit for a simple response, and Messenger's for a text message
-# (fulfillment/reply.py, MAX_BUBBLE).
+# - A chat bubble: Google's simple response, 640 per bubble (PF §3, simpleResponse), and
+#   Messenger's text next to buttons, 640 (CH §1.3 Facebook Messenger); Twilio takes 1600 and
+#   Telegram 4096 (CH §1.3). fulfillment/reply.py, MAX_BUBBLE.
 TEXT = Kind("text", 640, "a chat bubble takes 640")
 
+# By the entry's key under phrases: (card.button, status.shipped, card.parcel_title ...).
 _KINDS: tuple[tuple[re.Pattern[str], Kind], ...] = (
-    (re.compile(r"(^|[._])(button|chip|suggestion|quick_reply)s?$"), BUTTON),
+    (re.compile(r"(^|[._])buttons?$"), BUTTON),
+    (re.compile(r"(^|[._])(chip|suggestion|quick_reply)s?$"), CHIP),
     (re.compile(r"(^|[._])title$"), CARD_TITLE),
-    (re.compile(r"(^|[._])(subtitle|status\.\w+)$"), CARD_SUBTITLE),
+    (re.compile(r"(^|[._])subtitle$|^(status|shipment)\.\w+$"), CARD_SUBTITLE),
 )
 
 
@@ -139,6 +153,22 @@ def placeholder_findings(text: str, allowed: frozenset[str], required: frozenset
     return problems
 
 
+def date_findings(text: str, locale: str) -> list[str]:
+    """Date formats (`{expected_date:MMMMd}`) the locale has no pattern for; a text whose
+    placeholders cannot be read is placeholder_findings' to name."""
+    try:
+        found = fields(text)
+    except ValueError:
+        return []
+    written = Locale.parse(locale)
+    return [
+        f"{{{name}:{spec}}}: {locale} has no date format with the fields {spec!r}; "
+        f"try one of {', '.join(DATE_LENGTHS)}, or fewer fields"
+        for name, spec in dict.fromkeys(found)
+        if not has_skeleton(written, spec)
+    ]
+
+
 def text_findings(text: str, kind: Kind) -> list[tuple[str, str]]:
     """Markup and length, as (rule, message)."""
     problems = []
@@ -204,5 +234,7 @@ def translation_findings(
             ("placeholder", where + problem)
             for problem in placeholder_findings(text, allowed, required)
         ]
+        problems += [("placeholder", where + problem) for problem in date_findings(text, locale)]
         problems += [(rule, where + problem) for rule, problem in text_findings(text, kind)]
+        problems += [("typography", where + p) for p in typography_findings(text, locale)]
     return problems

@@ -18,15 +18,18 @@ from fulfillment.i18n.catalogs import (
     TEMPLATE,
     Problem,
     catalog_paths,
-    catalog_stats,
     check_all,
+    inheritance,
     read_catalog,
+    resolve_all,
+    stats_of,
 )
 from fulfillment.i18n.checks import SERVED_RULES
 from fulfillment.i18n.maintain import CatalogError
 from fulfillment.i18n.maintain import extract as extract_template
 from fulfillment.i18n.maintain import init as init_catalog
 from fulfillment.i18n.maintain import update as update_catalogs
+from fulfillment.i18n.pofiles import Parsed
 from fulfillment.i18n.sources import intents_sources, template_sources
 from fulfillment.settings import Settings
 
@@ -109,10 +112,23 @@ def update() -> None:
 
 @catalogs.command()
 @click.argument("locale")
-def init(locale: str) -> None:
+@click.option(
+    "--inherits-from",
+    "parent",
+    metavar="LOCALE",
+    help="Start it empty, taking every entry it does not translate from this catalog of the "
+    "same language (e.g. pt_BR for pt_PT).",
+)
+def init(locale: str, parent: str | None) -> None:
     """Start a catalog for a new LOCALE (e.g. it, nl, pt_PT) from the template."""
-    path = init_catalog(_editable_locales(), locale)
-    click.echo(f"{path}: started; translate it, then run catalogs check.")
+    path = init_catalog(_editable_locales(), locale, parent)
+    if parent:
+        click.echo(
+            f"{path}: started, inheriting from {parent}; add only the entries {locale} says "
+            "differently, then run catalogs check."
+        )
+    else:
+        click.echo(f"{path}: started; translate it, then run catalogs check.")
 
 
 @catalogs.command()
@@ -147,8 +163,9 @@ def check(only: str | None) -> None:
 
 @catalogs.command()
 def stats() -> None:
-    """Per locale: translated, stale (served with the previous translation of a changed
-    text), untranslated (answered in the fallback language) and broken entries."""
+    """Per locale: translated by the catalog itself, inherited (from the catalog its
+    X-Inherits-From names), stale (served with the previous translation of a changed text),
+    untranslated (answered in the fallback language) and broken entries."""
     settings = _settings()
     sources, problems = intents_sources(settings.intents_dir)
     if problems and not sources:
@@ -156,16 +173,30 @@ def stats() -> None:
         if isinstance(template, Problem):
             raise click.ClickException(str(template))
         sources = template_sources(template)
-    header = f"{'locale':<8} {'translated':>10} {'stale':>6} {'untranslated':>12} {'broken':>6}"
-    click.echo(f"{header} {'done':>6}")
-    for locale, path in catalog_paths(settings.locales_dir).items():
+    paths = catalog_paths(settings.locales_dir)
+    catalogs: dict[str, Parsed] = {}
+    unreadable: dict[str, Problem] = {}
+    for locale, path in paths.items():
         catalog = read_catalog(path, locale)
         if isinstance(catalog, Problem):
-            click.echo(f"{locale:<8} {catalog!s}")
+            unreadable[locale] = catalog
+        else:
+            catalogs[locale] = catalog
+    parents, _problems = inheritance(catalogs)
+    resolutions = resolve_all(sources, catalogs, frozenset(paths))
+    header = (
+        f"{'locale':<8} {'translated':>10} {'inherited':>9} {'stale':>6} {'untranslated':>12} "
+        f"{'broken':>6}"
+    )
+    click.echo(f"{header} {'done':>6}")
+    for locale in paths:
+        if locale in unreadable:
+            click.echo(f"{locale:<8} {unreadable[locale]!s}")
             continue
-        s = catalog_stats(locale, catalog, sources)
-        done = 100 * s.translated / s.total if s.total else 100.0
+        s = stats_of(resolutions[locale])
+        done = 100 * (s.translated + s.inherited) / s.total if s.total else 100.0
+        parent = f"  (inherits from {parents[locale]})" if locale in parents else ""
         click.echo(
-            f"{locale:<8} {s.translated:>10} {s.stale:>6} {s.untranslated:>12} {s.broken:>6} "
-            f"{done:>5.0f}%"
+            f"{locale:<8} {s.translated:>10} {s.inherited:>9} {s.stale:>6} {s.untranslated:>12} "
+            f"{s.broken:>6} {done:>5.0f}%{parent}"
         )

@@ -13,6 +13,7 @@ from typing import IO, Any
 
 import yaml
 
+from fulfillment.i18n.checks import TEXT, kind_of
 from fulfillment.intents import IntentSpec, SafeLoader
 from fulfillment.templates import placeholders
 
@@ -65,6 +66,10 @@ def entries(spec: IntentSpec, root: yaml.Node | None = None) -> Iterator[Extract
         line = _line(node) if node else 0
         comments = _comments(spec, phrase.note, phrase.templates())
         context = spec.context(f"phrases.{key}")
+        kind = kind_of(context)
+        if kind is not TEXT:  # where space is short, say how short (checks.py, rule length)
+            limit = f"at most {kind.limit} characters ({kind.why})"
+            comments.append(f"Shown as a {kind.name}: {limit}.")
         if phrase.is_plural:
             assert phrase.one is not None and phrase.other is not None
             yield line, "npgettext", (context, phrase.one, phrase.other), comments

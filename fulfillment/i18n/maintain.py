@@ -6,6 +6,10 @@
   fuzzy matching ignores msgctxt and could hand the German of "delivered" to "shipped". The
   old translation is kept, marked fuzzy, with the old English as `#| msgid` (Poedit and
   Weblate show what changed), and served meanwhile (catalogs.py);
+- update writes, in each catalog's notes, how each date placeholder comes out in that locale
+  ("{expected_date} here: Mittwoch, 12. März 2025"), so translators see their own dates;
+- a catalog that inherits (X-Inherits-From) keeps only its own translations: update adds no
+  untranslated entries to it (those are inherited) and keeps the header Babel would drop;
 - nothing here prints a traceback: what goes wrong is a CatalogError in plain words.
 """
 
@@ -26,10 +30,11 @@ from babel.messages.pofile import normalize, write_po
 
 from fulfillment import __version__
 from fulfillment.errors import ConfigurationError
-from fulfillment.i18n.catalogs import TEMPLATE, catalog_paths, read_catalog
+from fulfillment.i18n.catalogs import SOURCE_LOCALE, TEMPLATE, catalog_paths, read_catalog
 from fulfillment.i18n.checks import Problem, plural_rule
+from fulfillment.i18n.dates import rendering_notes
 from fulfillment.i18n.extract import extract_intents
-from fulfillment.i18n.pofiles import PREVIOUS_CONTEXT, Parsed, parse
+from fulfillment.i18n.pofiles import INHERITS_HEADER, PREVIOUS_CONTEXT, Parsed, parse
 from fulfillment.intents import load_intents
 
 WIDTH = 100
@@ -64,11 +69,20 @@ def _previous_lines(catalog: Catalog, text: str) -> str:
     return text
 
 
-def _write(path: Path, catalog: Catalog, **options: bool) -> bool:
+def _with_header(text: str, name: str, value: str | None) -> str:
+    """The catalog's text with a header line Babel does not know (it writes only its own)."""
+    if value is None:
+        return text
+    head, rest = text.split("\n\n", 1) if "\n\n" in text else (text.rstrip("\n"), "")
+    return f'{head}\n"{name}: {value}\\n"\n\n{rest}'
+
+
+def _write(path: Path, catalog: Catalog, inherits: str | None = None, **options: bool) -> bool:
     """Write a catalog if its text changed; True when written."""
     buffer = BytesIO()
     write_po(buffer, catalog, width=WIDTH, **options)
-    data = _previous_lines(catalog, buffer.getvalue().decode("utf-8")).encode("utf-8")
+    text = _previous_lines(catalog, buffer.getvalue().decode("utf-8"))
+    data = _with_header(text, INHERITS_HEADER, inherits).encode("utf-8")
     try:
         if path.read_bytes() == data:
             return False
@@ -176,7 +190,23 @@ def _carry_over(catalog: Catalog) -> None:
         del catalog.obsolete[key]
 
 
-def _update_one(parsed: Parsed, template: Catalog) -> bool:
+def _notes(catalog: Catalog, locale: str) -> None:
+    """How each date placeholder comes out in this locale, under the designers' notes."""
+    for message in catalog:
+        if message.id:
+            ids, strings = message.id, message.string
+            texts = [
+                str(text)
+                for text in [
+                    *(ids if isinstance(ids, list | tuple) else [ids]),
+                    *(strings if isinstance(strings, list | tuple) else [strings]),
+                ]
+                if text
+            ]
+            message.auto_comments = [*message.auto_comments, *rendering_notes(texts, locale)]
+
+
+def _update_one(parsed: Parsed, template: Catalog, locale: str) -> bool:
     catalog = parsed.catalog
     previous = {
         (m.id, m.context): (m.previous_id, getattr(m, PREVIOUS_CONTEXT, None))
@@ -196,7 +226,12 @@ def _update_one(parsed: Parsed, template: Catalog) -> bool:
             ids, context = previous.get((message.id, message.context), ([], None))
             message.previous_id = ids
             setattr(message, PREVIOUS_CONTEXT, context)
-    return _write(parsed.path, catalog, ignore_obsolete=True)
+    if parsed.inherits is not None:
+        # What it does not translate, it inherits: no empty entries to fill in by mistake.
+        for message in [m for m in catalog if m.id and not m.fuzzy and not _translated(m)]:
+            catalog.delete(message.id, message.context)
+    _notes(catalog, locale)
+    return _write(parsed.path, catalog, parsed.inherits, ignore_obsolete=True)
 
 
 def update(locales_dir: Path) -> list[tuple[str, str]]:
@@ -218,13 +253,14 @@ def update(locales_dir: Path) -> list[tuple[str, str]]:
             # Writing it back would drop what the reader could not understand.
             results.append((locale, f"not updated until this is fixed: {unreadable[0]}"))
             continue
-        changed = _update_one(parsed, template.catalog)
+        changed = _update_one(parsed, template.catalog, locale)
         results.append((locale, "updated" if changed else "up to date"))
     return results
 
 
-def init(locales_dir: Path, locale: str) -> Path:
-    """Start a catalog for `locale` from messages.pot."""
+def init(locales_dir: Path, locale: str, inherits: str | None = None) -> Path:
+    """Start a catalog for `locale` from messages.pot; one that `inherits` from another
+    catalog of its language starts empty (X-Inherits-From), to hold what differs."""
     try:
         plural_rule(locale)
         parsed_locale = Locale.parse(locale)
@@ -233,6 +269,16 @@ def init(locales_dir: Path, locale: str) -> Path:
     path = locales_dir / locale / "LC_MESSAGES" / "messages.po"
     if path.exists():
         raise CatalogError(f"{locale} already has a catalog ({path}); use catalogs update")
+    if inherits is not None:
+        if inherits.split("_")[0] != locale.split("_")[0] or inherits == locale:
+            raise CatalogError(
+                f"{locale} can inherit from another catalog of its own language only "
+                "(en_AU from en_GB, pt_PT from pt_BR)"
+            )
+        if inherits != SOURCE_LOCALE and not (
+            locales_dir / inherits / "LC_MESSAGES" / "messages.po"
+        ).exists():
+            raise CatalogError(f"there is no catalog for {inherits} in {locales_dir}")
     template = parse(locales_dir / TEMPLATE, locale)
     if isinstance(template, Problem):
         raise CatalogError(f"{template}; run catalogs extract")
@@ -240,6 +286,10 @@ def init(locales_dir: Path, locale: str) -> Path:
     catalog.locale = parsed_locale
     catalog.revision_date = dt.datetime.now(dt.UTC)
     catalog.fuzzy = False
+    if inherits is not None:
+        for message in [m for m in catalog if m.id]:
+            catalog.delete(message.id, message.context)
+    _notes(catalog, locale)
     path.parent.mkdir(parents=True, exist_ok=True)
-    _write(path, catalog)
+    _write(path, catalog, inherits)
     return path

@@ -2,7 +2,9 @@
 
 Exact msgctxt and msgid first; then, for an English text that changed, the entry of the same
 msgctxt that still has the old text (not updated yet), the most similar first. Never across
-msgctxt: the German of "delivered" must not answer "shipped".
+msgctxt: the German of "delivered" must not answer "shipped". An entry the catalog does not
+translate is then taken from its parent's resolution, if it inherits (X-Inherits-From: en_AU
+from en_GB): "inherited", served, and no finding.
 """
 
 from __future__ import annotations
@@ -11,7 +13,14 @@ import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from fulfillment.i18n.checks import Problem, kind_of, translation_findings
+from fulfillment.i18n.checks import (
+    SERVED_RULES,
+    Problem,
+    forms_text,
+    kind_of,
+    plural_rule,
+    translation_findings,
+)
 from fulfillment.i18n.pofiles import Entry, Parsed
 from fulfillment.i18n.sources import Key, Source
 
@@ -21,15 +30,17 @@ class Resolved:
     """How one English entry is answered in a locale."""
 
     source: Source
-    state: str  # translated, stale, untranslated, missing or broken
+    state: str  # translated, stale, inherited, untranslated, missing or broken
     strings: tuple[str, ...] | None  # what is served; None: nothing (the fallback answers)
     entry: Entry | None = None
+    origin: str | None = None  # for an inherited entry, the locale whose translation it is
 
 
 @dataclass
 class Resolution:
     entries: dict[Key, Resolved] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    locale: str = ""
 
     def count(self, *states: str) -> int:
         return sum(1 for r in self.entries.values() if r.state in states)
@@ -47,12 +58,32 @@ def similarity(old: tuple[str, ...], new: tuple[str, ...]) -> float:
     return difflib.SequenceMatcher(None, "\n".join(old), "\n".join(new)).ratio()
 
 
+def english(sources: Sequence[Source], locale: str) -> Resolution:
+    """The designers' English as a resolution: what a catalog inheriting from the source
+    locale (X-Inherits-From: en_US) takes where it has no entry."""
+    entries = {s.key: Resolved(s, "translated", s.ids) for s in sources}
+    return Resolution(entries, locale=locale)
+
+
+def _inheritable(resolved: Resolved | None, locale: str, parent: str) -> bool:
+    """Whether a parent's answer serves `locale` too: plural forms only between languages
+    whose forms are the same ones (pt_PT and pt_BR both have one, many, other)."""
+    if resolved is None or resolved.strings is None:
+        return False
+    return not resolved.source.is_plural or plural_rule(locale)[2] == plural_rule(parent)[2]
+
+
 def resolve(
-    sources: Sequence[Source], catalog: Parsed, locale: str, fallback: str | None
+    sources: Sequence[Source],
+    catalog: Parsed,
+    locale: str,
+    fallback: str | None,
+    parent: Resolution | None = None,
 ) -> Resolution:
-    """Which translation answers each English entry in `locale`, and every finding."""
+    """Which translation answers each English entry in `locale`, and every finding; `parent`:
+    the resolution of the locale it inherits from, if any."""
     path = catalog.path
-    resolution = Resolution(problems=list(catalog.problems))
+    resolution = Resolution(problems=list(catalog.problems), locale=locale)
     problems = resolution.problems
     instead = f"replies that need it are answered in {fallback}" if fallback else ""
     live = {e.key: e for e in catalog.entries if not e.obsolete}
@@ -73,7 +104,11 @@ def resolve(
         checked = translation_findings(entry.strings, source.ids, locale, kind, stale=stale)
         return found + [(entry.line, rule, what) for rule, what in checked]
 
-    def broken(entry: Entry, found: list[tuple[int, str, str]]) -> None:
+    def breaks(found: list[tuple[int, str, str]]) -> bool:
+        """Whether findings keep an entry from being served (typography does not)."""
+        return any(rule not in SERVED_RULES for _line, rule, _what in found)
+
+    def report(entry: Entry, found: list[tuple[int, str, str]]) -> None:
         where = about(entry.context)
         problems.extend(Problem(path, line, where + what, rule) for line, rule, what in found)
 
@@ -101,8 +136,8 @@ def resolve(
                     "flag (catalogs update never matches across msgctxt)",
                 )
             )
-        if found:
-            broken(entry, found)
+        report(entry, found)
+        if breaks(found):
             resolution.entries[source.key] = Resolved(source, "broken", None, entry)
         elif entry.fuzzy:
             what = (
@@ -133,7 +168,7 @@ def resolve(
             for index, source in enumerate(pending)
             if entry.context == source.context
             and len(entry.ids) == len(source.ids)
-            and not findings(entry, source, stale=True)
+            and not breaks(findings(entry, source, stale=True))
         ),
         key=lambda pair: pair[:3],
         reverse=True,
@@ -158,7 +193,33 @@ def resolve(
         if source.key in resolution.entries:
             continue
         entry = live.get(source.key)
-        if entry is not None:
+        inherited = parent.entries.get(source.key) if parent is not None else None
+        if parent is not None and _inheritable(inherited, locale, parent.locale):
+            assert inherited is not None
+            resolution.entries[source.key] = Resolved(
+                source,
+                "inherited",
+                inherited.strings,
+                inherited.entry,
+                inherited.origin or parent.locale,
+            )
+            continue
+        if parent is not None:
+            resolution.entries[source.key] = Resolved(source, "missing", None, entry)
+            if inherited is not None and inherited.strings is not None:  # its plural forms
+                problems.append(
+                    Problem(
+                        path,
+                        entry.line if entry is not None else 1,
+                        f"{about(source.context)}{source.ids[0]!r}{_in(source)}: the plural "
+                        f"forms of {parent.locale}, which this catalog inherits from, are not "
+                        f"{locale}'s ({forms_text(locale)}): translate it here"
+                        + (f"; until then, {instead}" if instead else ""),
+                        "missing",
+                    )
+                )
+            # Else the parent's own findings name the gap: it is filled there, once.
+        elif entry is not None:
             resolution.entries[source.key] = Resolved(source, "untranslated", None, entry)
             problems.append(
                 Problem(

@@ -13,6 +13,7 @@ entry is not served and the mistake is reported. It also:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,10 @@ class Parsed:
     catalog: Catalog
     entries: list[Entry] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)  # not tied to one entry
+    # The header's X-Inherits-From (the locale whose entries this one takes where it has none)
+    # and its line; Babel's Catalog forgets headers it does not know, so they are kept here.
+    inherits: str | None = None
+    inherits_line: int = 0
 
 
 class _Parser(PoFileParser):
@@ -114,6 +119,19 @@ def _plural_header_line(text: str) -> int:
     return 1
 
 
+INHERITS_HEADER = "X-Inherits-From"
+_INHERITS = re.compile(rf'^"{INHERITS_HEADER}:[ \t]*([^"\\]*?)[ \t]*\\n"$', re.MULTILINE)
+
+
+def _inherits(text: str) -> tuple[str | None, int]:
+    """The header's X-Inherits-From and its line (the header is the file's first entry)."""
+    header = text.split("\n\n", 1)[0]
+    found = _INHERITS.search(header)
+    if found is None or not found.group(1):
+        return None, 0
+    return found.group(1), header[: found.start()].count("\n") + 1
+
+
 _MORE_FORMS = "msg has more translations than num_plurals of catalog"
 # Babel's words for what it could not read, in a translator's.
 _PLAIN = {
@@ -148,6 +166,7 @@ def parse(path: Path, locale: str | None) -> Parsed | Problem:
     except Exception as exc:  # a header Babel cannot read (e.g. a broken Plural-Forms)
         return Problem(path, 1, f"cannot read the catalog's header: {exc}", "syntax")
     parsed = Parsed(path, catalog)
+    parsed.inherits, parsed.inherits_line = _inherits(text)
     by_entry: dict[int, list[tuple[int, str]]] = {}
     for line, entry, what in parser.mistakes:
         if what == _MORE_FORMS and locale is not None:

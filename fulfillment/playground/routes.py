@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import secrets
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -31,11 +32,13 @@ from fulfillment.conversations import ConversationTurn
 from fulfillment.errors import EXCEPTION_HANDLERS, InvalidRequest, NotFound
 from fulfillment.guard import LookupGuard, MemoryMissLog
 from fulfillment.i18n.locales import bcp47, spoken_language
+from fulfillment.identity import Signatures, TrustPolicy
 from fulfillment.phrasetests import (
     ConversationResult,
     TurnResult,
     run_conversations,
     run_phrase,
+    signer,
 )
 from fulfillment.platform import Surface, Trial
 from fulfillment.playground.views import every_reply, extraction_data, message_data
@@ -69,6 +72,32 @@ class Customer(_Strict):
     userId: str = Field(min_length=1, max_length=320)
     userName: str | None = Field(default=None, max_length=200)
     firstName: str | None = Field(default=None, max_length=200)
+    guest: bool = Field(
+        default=False,
+        description="A visitor nobody identified: the identity goes unsigned (Dialogflow "
+        "front ends send none), and the service asks for a second factor.",
+    )
+
+
+# The playground talks to the webhooks as a shop's chat does after its back end signed who is
+# asking (README, "Who may see which orders"): a customer picked from the store is signed with
+# this process's own secret, a guest is not, and signatures are required, whatever the
+# service's own settings, so that a guest is a guest on every platform.
+_SECRET = secrets.token_urlsafe(32)
+_sign = signer(_SECRET)
+
+
+def _sandbox(services: Services, content: Content, guard: LookupGuard) -> Starlette:
+    """The service's own webhooks with the playground's signatures required."""
+    sandbox = Starlette(
+        routes=[Route(p.path, webhooks.endpoint(p), methods=["POST"]) for p in PLATFORMS.values()],
+        exception_handlers=dict(EXCEPTION_HANDLERS),
+    )
+    trust = TrustPolicy(Signatures.of([_SECRET]), services.trust.trusted_channels, enforced=True)
+    sandbox.state.services = dataclasses.replace(
+        services, content=content, guard=guard, trust=trust
+    )
+    return sandbox
 
 
 class TryRequest(_Strict):
@@ -133,6 +162,15 @@ def _locale(content: Content, code: str) -> str:
     )
 
 
+def text_direction(locale: str) -> str:
+    """ "rtl" for a language written right to left (CLDR's character order), else "ltr"."""
+    try:
+        order = Locale.parse(locale).character_order
+    except (ValueError, UnknownLocaleError):
+        return "ltr"
+    return "rtl" if order == "right-to-left" else "ltr"
+
+
 def display_name(locale: str) -> str:
     """The language's own name for itself (Deutsch, português (Brasil)), from CLDR."""
     try:
@@ -191,7 +229,12 @@ async def options(request: Request) -> Response:
     return JSONResponse(
         {
             "locales": [
-                {"code": locale, "tag": bcp47(locale), "name": display_name(locale)}
+                {
+                    "code": locale,
+                    "tag": bcp47(locale),
+                    "name": display_name(locale),
+                    "dir": text_direction(locale),
+                }
                 for locale in sorted(content.resolver.available)
             ],
             "defaultLocale": content.resolver.default,
@@ -304,6 +347,8 @@ async def _exchange(request: Request, model: type[TryRequest]) -> dict[str, Any]
         first_name=asked.customer.firstName,
         surface=surface.id,
         state=getattr(asked, "state", None) or {},
+        user_hash=None if asked.customer.guest else _sign(asked.customer.userId),
+        guest=asked.customer.guest,
     )
     try:
         sent = platform.build(trial, spec, asked.interestType)
@@ -313,7 +358,10 @@ async def _exchange(request: Request, model: type[TryRequest]) -> dict[str, Any]
             {"field": "platform"},
         ) from None
     status, raw, reply = await _call_webhook(
-        request.app, platform.path, json.dumps(sent).encode(), request
+        _sandbox(services, content, services.guard),
+        platform.path,
+        json.dumps(sent).encode(),
+        request,
     )
     try:
         answered: Any = json.loads(raw)
@@ -475,20 +523,14 @@ async def conversation_tests(request: Request) -> Response:
     # The service's own webhooks, with a lookup guard of their own: designers run these as
     # often as they like, and a run's unknown numbers are nobody guessing (counted with the
     # customers' own, they would soon slow and refuse the demo customers).
-    sandbox = Starlette(
-        routes=[Route(p.path, webhooks.endpoint(p), methods=["POST"]) for p in PLATFORMS.values()],
-        exception_handlers=dict(EXCEPTION_HANDLERS),
-    )
     window = services.settings.lookup_window_seconds
-    sandbox.state.services = dataclasses.replace(
-        services, content=content, guard=LookupGuard(MemoryMissLog(), 10**6, 10**6, window)
-    )
+    sandbox = _sandbox(services, content, LookupGuard(MemoryMissLog(), 10**6, 10**6, window))
 
     async def send(path: str, body: bytes) -> tuple[int, bytes]:
         status, raw, _ = await _call_webhook(sandbox, path, body, request)
         return status, raw
 
-    runs = await run_conversations(content.intents, send)
+    runs = await run_conversations(content.intents, send, sign=_sign)
     passed = sum(1 for run in runs if run.passed)
     return JSONResponse(
         {

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from fulfillment.domain import (
+    Factor,
     Item,
     Order,
     OrderStatus,
@@ -257,6 +258,22 @@ def every_reply(book: Phrasebook, response_type: ResponseType) -> list[dict[str,
     if response_type is not ResponseType.TEXT:
         asked += (SuggestionsMessage(tuple(order.number for order in several)),)
     row("which_order", "list of open orders", asked)
+    for factor, label in (
+        (Factor.EMAIL, "a guest is asked for the e-mail address"),
+        (Factor.POSTCODE, "a guest is asked for the postcode"),
+        (Factor.PHONE_LAST4, "a guest is asked for the phone number's last 4 digits"),
+    ):
+        key = f"verify_{factor.value}"
+        row(key, label, _text(book.reply(key, {"order_id": "748596"})))
+    row(
+        "no_order_ending",
+        "no order ending in the digits given",
+        _text(book.reply("no_order_ending", {"digits": "8596"})),
+    )
+    ending = _text(book.reply("which_order_ending", {"digits": "8596", "orders": summaries}))
+    if response_type is not ResponseType.TEXT:
+        ending += (SuggestionsMessage(tuple(order.number for order in several)),)
+    row("which_order_ending", "several orders ending in the digits given", ending)
     row(
         "backend_down",
         "order backend down",

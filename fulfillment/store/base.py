@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from fulfillment.domain import Asker, Order
+from fulfillment.domain import Asker, Order, Proof
 
 
 class BackendError(Exception):
@@ -53,6 +53,14 @@ def customer_summaries(
     ]
 
 
+def suffix_digits(digits: str) -> str | None:
+    """The digits an `orders_ending_with` lookup may look for: 4 to 40 ASCII digits, else
+    None (then the store looks nothing up and answers no orders)."""
+    if 4 <= len(digits) <= 40 and digits.isascii() and digits.isdigit():
+        return digits
+    return None
+
+
 class OrderStore(Protocol):
     # True when lookups wait on the network (a timer guards them); False for in-process stores.
     remote: bool
@@ -70,6 +78,21 @@ class OrderStore(Protocol):
 
     async def open_orders(self, asker: Asker, limit: int) -> list[Order]:
         """The asker's orders still on their way, most recently placed first."""
+        ...
+
+    async def find_order_by_proof(self, number: str, proof: Proof) -> Order | None:
+        """The order with this number if the e-mail address, delivery postcode or phone
+        number on it (whichever `proof` is of, compared with `Proof.matches`) is the one
+        given, for a guest nobody identified; else None.
+
+        An unknown number, another customer's order and an order that lacks the factor
+        are all None, alike.
+        """
+        ...
+
+    async def orders_ending_with(self, digits: str, asker: Asker, limit: int) -> list[Order]:
+        """The asker's own orders whose number ends with `digits` (4 or more digits, as
+        the customer said them), most recently placed first."""
         ...
 
     async def open(self) -> None:

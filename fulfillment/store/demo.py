@@ -1,4 +1,10 @@
-"""Demo orders for the embedded store: every status, the seed's own case, and a stranger."""
+"""Demo orders for the embedded store: every status, the seed's own case, and a stranger.
+
+Every order carries a delivery postcode of its customer's country and the customer's phone
+number, so a guest can prove an order with either (or with the customer's e-mail address):
+Ravi in Bengaluru, Ram in San Francisco (his WhatsApp number), Maya in Helsinki, Jonas in
+Berlin, Lena in Lisbon. Ravi's 748596 and 728596 end alike, for "the one ending in 8596".
+"""
 
 from __future__ import annotations
 
@@ -50,6 +56,17 @@ LENA = {
 }
 
 
+# Where each customer's orders go, and the phone number they gave with them (e-mail address:
+# the orders' postcode and phone, unless an order names its own).
+CONTACTS: dict[str, dict[str, str]] = {
+    "ravi.r@example.com": {"postcode": "560034", "phone": "+91 98450 12345"},
+    "ram123@gmail.com": {"postcode": "94107", "phone": "+1 415-555-0123"},
+    "maya@example.org": {"postcode": "00150", "phone": "+358 40 123 4567"},
+    "jonas.weber@example.de": {"postcode": "10437", "phone": "+49 151 4455 6677"},
+    "lena.k@example.com": {"postcode": "1100-148", "phone": "+351 912 345 678"},
+}
+
+
 def _item(name: str, quantity: int, image: str) -> dict[str, Any]:
     return {"name": name, "quantity": quantity, "image_url": f"{IMAGES}/{image}.jpg"}
 
@@ -93,6 +110,18 @@ def demo_orders(today: dt.date) -> list[OrderRecord]:
             "items": [_item("Steel water bottle", 2, "bottle")],
         },
         {
+            # Older, and ending like 748596: "the one ending in 8596" is one of two.
+            "number": "728596",
+            "status": "delivered",
+            "placed_date": day(-45),
+            "currency": "INR",
+            "total": "1299.00",
+            "customer": RAVI,
+            **shipment("Delhivery", "DL5550009876", -40),
+            "delivered_date": day(-40),
+            "items": [_item("Brass diya set", 1, "diya")],
+        },
+        {
             "number": "100001",
             "status": "placed",
             "placed_date": day(0),
@@ -127,6 +156,7 @@ def demo_orders(today: dt.date) -> list[OrderRecord]:
             "currency": "USD",
             "total": "76.00",
             "customer": RAM,
+            "postcode": "94105",  # sent to his office
             **shipment("UPS", "1Z999AA10123456784", 3),
             "items": [_item("Desk lamp", 1, "lamp")],
         },
@@ -212,6 +242,9 @@ def demo_orders(today: dt.date) -> list[OrderRecord]:
         },
     ]
     raw += _parcel_orders(day, today)
+    for order in raw:
+        for field, value in CONTACTS[order["customer"]["email"]].items():
+            order.setdefault(field, value)
     return [OrderRecord.model_validate(order) for order in raw]
 
 

@@ -5,6 +5,12 @@ orders (``customer_orders_path``), and map its JSON to our `Order` through dotte
 (``fields``) and a table of its status words (``statuses``). Ownership is checked on our
 side as well: an order whose customer is not the asker is reported exactly like an unknown
 one, and is never mapped, so even a broken order of someone else's is only "not found".
+
+A guest (nobody identified) names an order and proves it: the order is asked for by its
+number alone (``order_path``), and answered only when the e-mail address
+(``fields.customer_email``), delivery postcode (``fields.postcode``) or phone number
+(``fields.phone``) in its JSON is the one the guest gave. "The one ending in 8596" is looked
+for among the customer's orders (``customer_orders_path``).
 """
 
 from __future__ import annotations
@@ -40,13 +46,14 @@ from fulfillment.domain import (
     Item,
     Order,
     OrderStatus,
+    Proof,
     Shipment,
     ShipmentStatus,
     derived_status,
     normalize_order_number,
 )
 from fulfillment.errors import ConfigurationError
-from fulfillment.store.base import BackendError
+from fulfillment.store.base import BackendError, suffix_digits
 
 logger = logging.getLogger("fulfillment.store.http")
 
@@ -136,6 +143,11 @@ class FieldPaths(BaseModel):
     customer_channel: DottedPath = "customer_channel"
     customer_uid: DottedPath = "customer_uid"
     customer_user_name: DottedPath = "customer_user_name"
+    # What a guest may prove the order is theirs with, besides customer_email: the delivery
+    # address's postcode and the phone number given with the order. An order whose JSON has
+    # nothing there cannot be proved that way.
+    postcode: DottedPath = "postcode"
+    phone: DottedPath = "phone"
     carrier: DottedPath = "carrier"
     tracking_number: DottedPath = "tracking_number"
     tracking_url: DottedPath = "tracking_url"
@@ -417,6 +429,40 @@ class HttpOrderStore:
         does not stop the service."""
 
     async def find_order(self, number: str, asker: Asker) -> Order | None:
+        data = await self._order_data(number)
+        if data is None or not self._owned_by(data, asker):
+            return None
+        return self._numbered(data, number)
+
+    async def find_order_by_proof(self, number: str, proof: Proof) -> Order | None:
+        data = await self._order_data(number)
+        if data is None:
+            return None
+        paths = self.config.fields
+        email = _lenient_text(_at(data, paths.customer_email))
+        postcode = _lenient_text(_at(data, paths.postcode))
+        phone = _lenient_text(_at(data, paths.phone))
+        if not proof.matches(email, postcode, phone):
+            return None
+        return self._numbered(data, number)
+
+    async def open_orders(self, asker: Asker, limit: int) -> list[Order]:
+        if limit < 1:
+            return []
+        opened = [order for order in await self._customer_orders(asker) if order.status.is_open]
+        opened.sort(key=lambda order: order.placed_date, reverse=True)  # stable: ties keep order
+        return opened[:limit]
+
+    async def orders_ending_with(self, digits: str, asker: Asker, limit: int) -> list[Order]:
+        wanted = suffix_digits(digits)
+        if wanted is None or limit < 1:
+            return []
+        found = [o for o in await self._customer_orders(asker) if o.number.endswith(wanted)]
+        found.sort(key=lambda order: order.placed_date, reverse=True)  # stable: ties keep order
+        return found[:limit]
+
+    async def _order_data(self, number: str) -> dict[str, object] | None:
+        """The shop's JSON of the order with this number, or None when it has none."""
         number = number.strip()
         if not any(c.isalnum() for c in number):
             return None  # nothing to ask for; also keeps '.' and '..' out of the URL path
@@ -427,16 +473,20 @@ class HttpOrderStore:
         data = self._json(response, "order")
         if not isinstance(data, dict):
             raise BackendError("the shop's order API answered JSON that is not an object")
-        if not self._owned_by(data, asker):
-            return None
+        return data
+
+    def _numbered(self, data: Mapping[str, object], number: str) -> Order:
+        """The order mapped, when it is the one asked for."""
         order = self._order(data, "order API")
         if normalize_order_number(order.number) != normalize_order_number(number):
             raise BackendError("the shop's order API answered with another order's number")
         return order
 
-    async def open_orders(self, asker: Asker, limit: int) -> list[Order]:
+    async def _customer_orders(self, asker: Asker) -> list[Order]:
+        """The asker's orders as the shop lists them (those truly theirs), or none when the
+        shop has no such list or the asker cannot be named the way it looks customers up."""
         template = self.config.customer_orders_path
-        if template is None or limit < 1:
+        if template is None:
             return []
         values = {
             "email": asker.email,
@@ -456,14 +506,11 @@ class HttpOrderStore:
             data = _at(data, self.config.customer_orders_key)
         if not isinstance(data, list) or not all(isinstance(entry, dict) for entry in data):
             raise BackendError("the shop's customer orders API did not answer a list of orders")
-        orders = [
+        return [
             self._order(entry, "customer orders API")
             for entry in data
             if self._owned_by(entry, asker)
         ]
-        opened = [order for order in orders if order.status.is_open]
-        opened.sort(key=lambda order: order.placed_date, reverse=True)  # stable: ties keep order
-        return opened[:limit]
 
     async def ping(self) -> bool:
         try:

@@ -26,6 +26,9 @@ CSV_ORDER_COLUMNS = {
     "email": ("customer", "email"),
     "first_name": ("customer", "first_name"),
     "last_name": ("customer", "last_name"),
+    # The order's own delivery postcode and phone number (a guest's second factors).
+    "postcode": ("postcode",),
+    "phone": ("phone",),
 }
 CSV_SHIPMENT_COLUMNS = {
     "carrier": "carrier",

@@ -17,10 +17,11 @@ from fulfillment.domain import (
     Item,
     Order,
     OrderStatus,
+    Proof,
     Shipment,
     ShipmentStatus,
 )
-from fulfillment.store.base import CustomerSummary, customer_summaries
+from fulfillment.store.base import CustomerSummary, customer_summaries, suffix_digits
 from fulfillment.store.records import CustomerRecord, OrderRecord
 
 # Each migration runs once, in order; `fulfillment db upgrade` applies the missing ones.
@@ -90,6 +91,12 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (order_id, shipment, position)
     );
     """,
+    """
+    -- A guest's second factors: the order's delivery postcode and phone number (empty on
+    -- orders stored before).
+    ALTER TABLE orders ADD COLUMN postcode TEXT;
+    ALTER TABLE orders ADD COLUMN phone TEXT;
+    """,
 ]
 
 OWNED = """
@@ -105,6 +112,19 @@ FIND_ORDER = f"""
     SELECT {COLUMNS} FROM orders o JOIN customers c ON c.id = o.customer_id
     WHERE o.number = %(number)s AND ({OWNED})
 """  # noqa: S608 (constants only; values are bound parameters)
+# A guest's lookup: the order by its number alone, with what they may prove it is theirs
+# with (compared in Python by Proof.matches, as every store does).
+FIND_ORDER_TO_PROVE = f"""
+    SELECT {COLUMNS}, c.email, o.postcode, o.phone
+    FROM orders o JOIN customers c ON c.id = o.customer_id
+    WHERE o.number = %(number)s
+"""  # noqa: S608
+# The digits are 4 or more ASCII digits (suffix_digits), so nothing in them is a wildcard.
+ORDERS_ENDING_WITH = f"""
+    SELECT {COLUMNS} FROM orders o JOIN customers c ON c.id = o.customer_id
+    WHERE o.number LIKE '%%' || %(digits)s AND ({OWNED})
+    ORDER BY o.placed_date DESC, o.id DESC LIMIT %(limit)s
+"""  # noqa: S608
 OPEN_ORDERS = f"""
     SELECT {COLUMNS} FROM orders o JOIN customers c ON c.id = o.customer_id
     WHERE o.status = ANY(%(open)s) AND ({OWNED})
@@ -203,6 +223,27 @@ class PostgresOrderStore:
         params = {"open": [s.value for s in OPEN_STATUSES], "limit": limit, **_params(asker)}
         async with self._pool.connection() as conn, conn.cursor() as cur:
             await cur.execute(OPEN_ORDERS, params)
+            rows = await cur.fetchall()
+            return [await self._order(cur, row) for row in rows]
+
+    async def find_order_by_proof(self, number: str, proof: Proof) -> Order | None:
+        async with self._pool.connection() as conn, conn.cursor() as cur:
+            await cur.execute(FIND_ORDER_TO_PROVE, {"number": number})
+            row = await cur.fetchone()
+            if row is None:
+                return None
+            *columns, email, postcode, phone = row
+            if not proof.matches(email, postcode, phone):
+                return None
+            return await self._order(cur, tuple(columns))
+
+    async def orders_ending_with(self, digits: str, asker: Asker, limit: int) -> list[Order]:
+        wanted = suffix_digits(digits)
+        if wanted is None or limit < 1:
+            return []
+        params = {"digits": wanted, "limit": limit, **_params(asker)}
+        async with self._pool.connection() as conn, conn.cursor() as cur:
+            await cur.execute(ORDERS_ENDING_WITH, params)
             rows = await cur.fetchall()
             return [await self._order(cur, row) for row in rows]
 
@@ -342,10 +383,11 @@ async def _save_customer(cur: AsyncCursor[Any], customer: CustomerRecord) -> int
 async def _save_order(cur: AsyncCursor[Any], customer_id: int, record: OrderRecord) -> None:
     order = record.to_order()
     await cur.execute(
-        "INSERT INTO orders (number, customer_id, status, placed_date, currency, total) "
-        "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (number) DO UPDATE SET "
-        "customer_id = excluded.customer_id, status = excluded.status, "
-        "placed_date = excluded.placed_date, currency = excluded.currency, total = excluded.total "
+        "INSERT INTO orders (number, customer_id, status, placed_date, currency, total, "
+        "postcode, phone) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (number) DO UPDATE "
+        "SET customer_id = excluded.customer_id, status = excluded.status, "
+        "placed_date = excluded.placed_date, currency = excluded.currency, "
+        "total = excluded.total, postcode = excluded.postcode, phone = excluded.phone "
         "RETURNING id",
         (
             order.number,
@@ -354,6 +396,8 @@ async def _save_order(cur: AsyncCursor[Any], customer_id: int, record: OrderReco
             order.placed_date,
             order.currency,
             order.total,
+            record.postcode,
+            record.phone,
         ),
     )
     row = await cur.fetchone()

@@ -11,9 +11,11 @@ from babel.numbers import get_currency_name
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
 from fulfillment.domain import (
+    Factor,
     Item,
     Order,
     OrderStatus,
+    Proof,
     Shipment,
     ShipmentStatus,
     derived_status,
@@ -35,6 +37,24 @@ def _order_number(value: str) -> str:
     value = normalize_order_number(value)
     if not is_order_number(value):
         raise ValueError("order numbers are 1-40 letters, digits or hyphens")
+    return value
+
+
+_PHONE = re.compile(r"\+?[0-9 ().\-/]+")
+_POSTCODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 \-]*")
+
+
+def _postcode(value: str) -> str:
+    # Kept as written; compared as a guest's proof is (Proof: no spaces or hyphens, any case).
+    if not _POSTCODE.fullmatch(value) or Proof.of(Factor.POSTCODE, value) is None:
+        raise ValueError("a postcode is 2 to 10 letters and digits (spaces and hyphens allowed)")
+    return value
+
+
+def _phone(value: str) -> str:
+    digits = sum(c.isdigit() for c in value)
+    if not _PHONE.fullmatch(value) or not 6 <= digits <= 17:
+        raise ValueError("a phone number is 6 to 17 digits (with + ( ) - . / and spaces)")
     return value
 
 
@@ -125,6 +145,10 @@ class OrderRecord(_Record):
     currency: Annotated[str, AfterValidator(_currency)] = "USD"
     total: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
     customer: CustomerRecord
+    # The delivery address's postcode and the phone number given with the order: what a
+    # guest may prove the order is theirs with (besides the customer's e-mail address).
+    postcode: Annotated[str, Field(max_length=16), AfterValidator(_postcode)] | None = None
+    phone: Annotated[str, Field(max_length=32), AfterValidator(_phone)] | None = None
     shipments: list[ShipmentRecord] = Field(default_factory=list, max_length=50)
     # One parcel's fields directly on the order: still read, as that one parcel.
     carrier: Text | None = None

@@ -4,7 +4,10 @@
 ``X-Shopify-Access-Token`` header (a custom app's Admin API token with ``read_orders``).
 An order is looked up by its name as the customer sees it (``#1001``, asked as ``1001``),
 with its contact details for the ownership check, its fulfillments (one parcel each: carrier,
-tracking number and link, where it is, its items) and its line items.
+tracking number and link, where it is, its items) and its line items. A guest's order is
+looked up by its name alone, with its e-mail address, phone numbers and shipping address's
+postcode to compare with what the guest gave; "the one ending in 8596" among the customer's
+latest orders' names, then those orders by name.
 
 The first part of this module is shared with the WooCommerce store (``woocommerce.py``): the
 pooled client and its rules for failures, and who owns an order.
@@ -39,6 +42,7 @@ from fulfillment.domain import (
     Item,
     Order,
     OrderStatus,
+    Proof,
     Shipment,
     ShipmentStatus,
     derived_status,
@@ -46,7 +50,7 @@ from fulfillment.domain import (
     normalize_order_number,
 )
 from fulfillment.errors import ConfigurationError
-from fulfillment.store.base import BackendError
+from fulfillment.store.base import BackendError, suffix_digits
 
 if TYPE_CHECKING:
     from fulfillment.settings import Settings
@@ -487,6 +491,51 @@ query OrdersByPhone($query: String!) {
 """
     + ORDER_FIELDS
 )
+# A guest's order by its name, with what they may prove it with: the order's e-mail address
+# and phone (in ORDER_FIELDS) and the shipping address's postcode and phone.
+GUEST_ORDER = (
+    """
+query GuestOrderByName($query: String!) {
+  orders(first: 3, query: $query) {
+    nodes { ...OrderFields shippingAddress { zip phone } }
+  }
+}
+"""
+    + ORDER_FIELDS
+)
+# "The one ending in 8596": the names of the customer's latest orders (2 points each), then
+# the few that end so, in full (ORDERS_BY_NAMES, at most 5: about 160 points each).
+NAMES_SEARCHED = 50
+FULL_ORDERS_AT_ONCE = 5
+NAME_FIELDS = "name email phone billingAddress { phone }"
+ORDER_NAMES_BY_EMAIL = f"""
+query OrderNamesByEmail($query: String!) {{
+  orders(first: {NAMES_SEARCHED}, query: $query, sortKey: PROCESSED_AT, reverse: true) {{
+    nodes {{ {NAME_FIELDS} }}
+  }}
+}}
+"""
+ORDER_NAMES_BY_PHONE = f"""
+query OrderNamesByPhone($query: String!) {{
+  customers(first: 1, query: $query) {{
+    nodes {{
+      orders(first: {NAMES_SEARCHED}, sortKey: PROCESSED_AT, reverse: true) {{
+        nodes {{ {NAME_FIELDS} }}
+      }}
+    }}
+  }}
+}}
+"""
+ORDERS_BY_NAMES = (
+    """
+query OrdersByNames($query: String!, $first: Int!) {
+  orders(first: $first, query: $query, sortKey: PROCESSED_AT, reverse: true) {
+    nodes { ...OrderFields }
+  }
+}
+"""
+    + ORDER_FIELDS
+)
 PING = "query Ping { shop { name } }"
 
 SHOPIFY_PROBLEMS = {
@@ -620,6 +669,60 @@ class ShopifyOrderStore:
         opened = [order for order in opened if order.status.is_open]
         opened.sort(key=lambda order: order.placed_date, reverse=True)  # stable: ties keep order
         return opened[:limit]
+
+    async def find_order_by_proof(self, number: str, proof: Proof) -> Order | None:
+        wanted = normalize_order_number(number)
+        if not is_order_number(wanted):
+            return None
+        data = await self._query(GUEST_ORDER, {"query": f"name:{wanted}"}, Call())
+        for node in _nodes(data.get("orders")):
+            if normalize_order_number(str(node.get("name") or "")) != wanted:
+                continue
+            if proof.matches(*_factors(node)):
+                return self._order(node)
+        return None
+
+    async def orders_ending_with(self, digits: str, asker: Asker, limit: int) -> list[Order]:
+        wanted = suffix_digits(digits)
+        contact = asker_contact(asker)
+        if wanted is None or contact is None or limit < 1:
+            return []
+        call = Call()
+        if contact.email is not None:
+            data = await self._query(
+                ORDER_NAMES_BY_EMAIL, {"query": f'email:"{contact.email}"'}, call
+            )
+            nodes = _nodes(data.get("orders"))
+        else:
+            try:
+                data = await self._query(
+                    ORDER_NAMES_BY_PHONE, {"query": f'phone:"+{contact.phone}"'}, call
+                )
+            except _AccessDenied:
+                return []  # without read_customers, as for open orders by phone
+            nodes = [
+                order
+                for customer in _nodes(data.get("customers"))
+                for order in _nodes(customer.get("orders"))
+            ]
+        names: list[str] = []
+        for node in nodes:
+            name = normalize_order_number(str(node.get("name") or ""))
+            if is_order_number(name) and name.endswith(wanted) and self._owned(node, contact):
+                names.append(name)
+        names = list(dict.fromkeys(names))[: min(limit, FULL_ORDERS_AT_ONCE)]
+        if not names:
+            return []
+        query = " OR ".join(f"name:{name}" for name in names)
+        data = await self._query(ORDERS_BY_NAMES, {"query": query, "first": len(names)}, call)
+        orders = [
+            self._order(node)
+            for node in _nodes(data.get("orders"))
+            if normalize_order_number(str(node.get("name") or "")) in names
+            and self._owned(node, contact)
+        ]
+        orders.sort(key=lambda order: order.placed_date, reverse=True)  # stable: ties keep order
+        return orders[:limit]
 
     # --- the call ---
 
@@ -781,6 +884,23 @@ class ShopifyOrderStore:
             ),
             updated_at=datetime_field(latest.get("happenedAt"), "events.happenedAt"),
         )
+
+
+def _factors(node: Mapping[str, Any]) -> tuple[str | None, str | None, str | None]:
+    """What a guest may prove a Shopify order with: its e-mail address, its shipping
+    address's postcode, and its phone (the order's own, else the billing address's, else
+    the shipping address's)."""
+    phones = (
+        _text(node.get("phone")),
+        _text(_at(node, "billingAddress", "phone")),
+        _text(_at(node, "shippingAddress", "phone")),
+    )
+    phone = next((p for p in phones if p), None)
+    return _text(node.get("email")), _text(_at(node, "shippingAddress", "zip")), phone
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
 
 
 def _error_codes(errors: object) -> list[str]:

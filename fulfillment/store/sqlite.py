@@ -16,10 +16,11 @@ from fulfillment.domain import (
     Item,
     Order,
     OrderStatus,
+    Proof,
     Shipment,
     ShipmentStatus,
 )
-from fulfillment.store.base import CustomerSummary, customer_summaries
+from fulfillment.store.base import CustomerSummary, customer_summaries, suffix_digits
 from fulfillment.store.records import CustomerRecord, OrderRecord
 
 SCHEMA = """
@@ -67,6 +68,8 @@ CREATE TABLE IF NOT EXISTS items (
 
 # Each runs once, in order, on a store whose PRAGMA user_version is lower (`fulfillment db
 # upgrade`, and every start). 1: parcels. An order's one shipment becomes its parcel 0.
+# 2: the order's delivery postcode and phone number, a guest's second factors (empty on
+# orders stored before).
 MIGRATIONS: list[str] = [
     """
     ALTER TABLE shipments ADD COLUMN position INTEGER NOT NULL DEFAULT 0;
@@ -80,6 +83,10 @@ MIGRATIONS: list[str] = [
         quantity INTEGER NOT NULL,
         PRIMARY KEY (order_id, shipment, position)
     );
+    """,
+    """
+    ALTER TABLE orders ADD COLUMN postcode TEXT;
+    ALTER TABLE orders ADD COLUMN phone TEXT;
     """,
 ]
 
@@ -111,6 +118,21 @@ FIND_ORDER = f"""
 SELECT {ORDER_COLUMNS}
 FROM orders o JOIN customers c ON c.id = o.customer_id
 WHERE o.number = :number AND ({OWNED_BY_ASKER})
+"""  # noqa: S608
+# A guest's lookup: the order by its number alone, with what they may prove it is theirs
+# with (compared in Python by Proof.matches, as every store does).
+FIND_ORDER_TO_PROVE = f"""
+SELECT {ORDER_COLUMNS}, c.email, o.postcode, o.phone
+FROM orders o JOIN customers c ON c.id = o.customer_id
+WHERE o.number = :number
+"""  # noqa: S608
+# The digits are 4 or more ASCII digits (suffix_digits), so nothing in them is a wildcard.
+ORDERS_ENDING_WITH = f"""
+SELECT {ORDER_COLUMNS}
+FROM orders o JOIN customers c ON c.id = o.customer_id
+WHERE o.number LIKE '%' || :digits AND ({OWNED_BY_ASKER})
+ORDER BY o.placed_date DESC, o.id DESC
+LIMIT :limit
 """  # noqa: S608
 OPEN_ORDERS = f"""
 SELECT {ORDER_COLUMNS}
@@ -199,6 +221,21 @@ class SQLiteOrderStore:
     async def open_orders(self, asker: Asker, limit: int) -> list[Order]:
         params = {"limit": limit, **self._asker_params(asker)}
         return [self._order(row) for row in self._db.execute(OPEN_ORDERS, params).fetchall()]
+
+    async def find_order_by_proof(self, number: str, proof: Proof) -> Order | None:
+        row = self._db.execute(FIND_ORDER_TO_PROVE, {"number": number}).fetchone()
+        if row is None:
+            return None
+        *columns, email, postcode, phone = row
+        return self._order(tuple(columns)) if proof.matches(email, postcode, phone) else None
+
+    async def orders_ending_with(self, digits: str, asker: Asker, limit: int) -> list[Order]:
+        wanted = suffix_digits(digits)
+        if wanted is None or limit < 1:
+            return []
+        params = {"digits": wanted, "limit": limit, **self._asker_params(asker)}
+        rows = self._db.execute(ORDERS_ENDING_WITH, params).fetchall()
+        return [self._order(row) for row in rows]
 
     def _order(self, row: tuple[Any, ...]) -> Order:
         # Orders are immutable values; the same row always makes the same Order, so a row seen
@@ -332,11 +369,11 @@ class SQLiteOrderStore:
     def _save_order(cur: sqlite3.Cursor, customer_id: int, record: OrderRecord) -> None:
         order = record.to_order()
         cur.execute(
-            "INSERT INTO orders (number, customer_id, status, placed_date, currency, total) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (number) DO UPDATE SET "
+            "INSERT INTO orders (number, customer_id, status, placed_date, currency, total, "
+            "postcode, phone) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (number) DO UPDATE SET "
             "customer_id = excluded.customer_id, status = excluded.status, "
             "placed_date = excluded.placed_date, currency = excluded.currency, "
-            "total = excluded.total",
+            "total = excluded.total, postcode = excluded.postcode, phone = excluded.phone",
             (
                 order.number,
                 customer_id,
@@ -344,6 +381,8 @@ class SQLiteOrderStore:
                 order.placed_date.isoformat(),
                 order.currency,
                 str(order.total) if order.total is not None else None,
+                record.postcode,
+                record.phone,
             ),
         )
         (order_id,) = cur.execute(

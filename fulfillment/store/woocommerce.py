@@ -15,6 +15,10 @@ another; an id is asked for directly, anything else (or an id whose order has an
 is searched for and compared with ``number`` exactly. Ownership as in shopify.py: the asker's
 e-mail address is the order's billing e-mail, or their phone (WhatsApp, SMS, phone) the
 billing phone in E.164 digits; else the order is "not found", like a missing one.
+
+A guest's order is found by its number the same way, and answered only when its billing
+e-mail, shipping postcode or phone (billing, else shipping) is what the guest gave. "The one
+ending in 8596" is looked for among the orders a search for the asker's e-mail or phone finds.
 """
 
 from __future__ import annotations
@@ -32,12 +36,13 @@ from fulfillment.domain import (
     Item,
     Order,
     OrderStatus,
+    Proof,
     Shipment,
     is_order_number,
     normalize_order_number,
 )
 from fulfillment.errors import ConfigurationError
-from fulfillment.store.base import BackendError
+from fulfillment.store.base import BackendError, suffix_digits
 from fulfillment.store.shopify import (
     Call,
     Contact,
@@ -202,16 +207,34 @@ class WooCommerceOrderStore:
         contact = asker_contact(asker)
         if contact is None or not is_order_number(wanted):
             return None
-        call = Call()
-        if wanted.isdigit():
-            data = await self._one(wanted, call)
-            if data is not None and _number(data) == wanted:
-                return self._owned_order(data, contact)
-            # No order with this id, or one a numbering plugin gave another number.
+        data = await self._numbered(wanted)
+        return self._owned_order(data, contact) if data is not None else None
+
+    async def find_order_by_proof(self, number: str, proof: Proof) -> Order | None:
+        wanted = normalize_order_number(number)
+        if not is_order_number(wanted):
+            return None
+        data = await self._numbered(wanted)
+        if data is None or not proof.matches(*_factors(data)):
+            return None
+        return self._order(data)
+
+    async def orders_ending_with(self, digits: str, asker: Asker, limit: int) -> list[Order]:
+        wanted = suffix_digits(digits)
+        contact = asker_contact(asker)
+        if wanted is None or contact is None or limit < 1:
+            return []
+        # As for open orders: search for the e-mail or phone, keep what is truly theirs.
+        term = contact.email if contact.email is not None else contact.phone
         found = await self._search(
-            {"search": wanted}, call, lambda data: _number(data) == wanted, limit=1
+            {"search": term or ""},
+            Call(),
+            lambda data: (_number(data) or "").endswith(wanted) and self._owns(data, contact),
+            limit=limit,
         )
-        return self._owned_order(found[0], contact) if found else None
+        orders = [order for data in found if (order := self._order(data)) is not None]
+        orders.sort(key=lambda order: order.placed_date, reverse=True)  # stable: ties keep order
+        return orders[:limit]
 
     async def open_orders(self, asker: Asker, limit: int) -> list[Order]:
         contact = asker_contact(asker)
@@ -231,6 +254,19 @@ class WooCommerceOrderStore:
         return opened[:limit]
 
     # --- calls ---
+
+    async def _numbered(self, wanted: str) -> dict[str, Any] | None:
+        """The order whose number is `wanted` (normalised), or None."""
+        call = Call()
+        if wanted.isdigit():
+            data = await self._one(wanted, call)
+            if data is not None and _number(data) == wanted:
+                return data
+            # No order with this id, or one a numbering plugin gave another number.
+        found = await self._search(
+            {"search": wanted}, call, lambda data: _number(data) == wanted, limit=1
+        )
+        return found[0] if found else None
 
     async def _one(self, order_id: str, call: Call) -> dict[str, Any] | None:
         """The order with this id, or None when WooCommerce has none."""
@@ -397,6 +433,21 @@ def _number(data: Mapping[str, Any]) -> str | None:
         return None
     number = normalize_order_number(str(raw))
     return number if is_order_number(number) else None
+
+
+def _factors(data: Mapping[str, Any]) -> tuple[str | None, str | None, str | None]:
+    """What a guest may prove a WooCommerce order with: the billing e-mail address, the
+    shipping postcode, and the billing phone, else the shipping one (WooCommerce 5.6+)."""
+    billing = data.get("billing")
+    billing = billing if isinstance(billing, dict) else {}
+    shipping = data.get("shipping")
+    shipping = shipping if isinstance(shipping, dict) else {}
+    phone = _text(billing.get("phone")) or _text(shipping.get("phone"))
+    return _text(billing.get("email")), _text(shipping.get("postcode")), phone
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
 
 
 def _postcode(data: Mapping[str, Any]) -> str:

@@ -7,43 +7,31 @@ DIFFERENCES says why not, and a 200 from both must have rasa-sdk's shape: the to
 each event's keys, each response's keys (what `CollectingDispatcher.utter_message` emits) and
 the kind of value under each.
 
-rasa-sdk cannot live in the project's venv, so it is not in the `test` extra: 3.21.1 pins
-pydantic <2.14, websockets <16, grpcio <1.85 and sanic 25.12, which would downgrade what the
-service runs on (pydantic, websockets under uvicorn[standard]) and google-cloud-dialogflow's
-grpcio; pip's resolver otherwise falls back to rasa-sdk 1.10 (sanic 19, httpx 0.9). So the test
-builds a venv of its own for it, once, cached in the system's temp directory under a name that
-carries the rasa-sdk and Python versions (a lock makes parallel sessions build it once). The
+rasa-sdk cannot live in the project's venv (bench/peer.py says why), so it is not in the `test`
+extra: it runs from a venv of its own that bench/peer.py builds once and keeps in the system's
+temp directory, shared with the benchmark (`python -m bench`, which races the two servers). The
 first build downloads and installs it (about a minute); afterwards the module takes seconds.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
-import signal
-import subprocess
-import sys
-import tempfile
-import time
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx2
 import pytest
-from pg import free_port
 from platforms import MAYA, Customer, Question, rasa
 from starlette.testclient import TestClient
 from support import API_KEY, IN_CI
 
+from bench import peer
 from fulfillment.webhooks import RASA_PATH
 
 pytestmark = pytest.mark.server
 
-RASA_SDK = "rasa-sdk==3.21.1"
 OUR_URL = f"{RASA_PATH}?token={API_KEY}"
 
 ACTIONS = '''\
@@ -64,85 +52,20 @@ class ActionOrderStatus(Action):
 '''
 
 
-def rasa_sdk_python() -> Path:
-    """The Python of a venv holding rasa-sdk, built on first use and kept for later sessions."""
-    python_version = f"py{sys.version_info.major}{sys.version_info.minor}"
-    name = f"order-status-tests-{RASA_SDK.replace('==', '-')}-{python_version}"
-    root = Path(tempfile.gettempdir()) / name
-    python = root / "bin" / "python"
-    done = root / "installed"
-    with root.with_name(root.name + ".lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # another session may be building it right now
-        if done.exists() and python.exists():
-            return python
-        try:
-            subprocess.run(
-                [sys.executable, "-m", "venv", "--clear", str(root)],
-                check=True,
-                capture_output=True,
-                timeout=120,
-            )
-            subprocess.run(
-                [str(python), "-m", "pip", "install", "--quiet", "--no-input", RASA_SDK],
-                check=True,
-                capture_output=True,
-                text=True,
-                timeout=900,
-            )
-        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as error:
-            output = getattr(error, "stderr", "") or ""
-            message = f"could not install {RASA_SDK} into {root}: {error}\n{str(output)[-2000:]}"
-            if IN_CI:
-                pytest.fail(message)
-            pytest.skip(message)
-        done.write_text(RASA_SDK + "\n")
-    return python
-
-
-def wait_until_healthy(process: subprocess.Popen[bytes], base: str, log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"rasa-sdk exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if httpx2.get(f"{base}/health", timeout=1).status_code == 200:
-                return
-        except httpx2.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"rasa-sdk did not come up:\n{log.read_text()}")
-
-
 @pytest.fixture(scope="module")
 def action_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx2.Client]:
-    python = rasa_sdk_python()
-    folder = tmp_path_factory.mktemp("rasa-sdk-actions")
-    (folder / "order_actions.py").write_text(ACTIONS)
-    port = free_port()
-    log = folder / "server.log"
-    env = {**os.environ, "SANIC_HOST": "127.0.0.1", "ACTION_SERVER_SANIC_WORKERS": "1"}
-    with log.open("wb") as output:
-        # Its own process group: Sanic runs the app in a worker process of its own.
-        process = subprocess.Popen(
-            [str(python), "-m", "rasa_sdk", "--actions", "order_actions", "--port", str(port)],
-            cwd=folder,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_healthy(process, base, log)
-        with httpx2.Client(base_url=base, timeout=30) as client:
-            yield client
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=15)
+        peer.venv_python()
+    except peer.PeerUnavailable as error:
+        if IN_CI:
+            pytest.fail(str(error))
+        pytest.skip(str(error))
+    folder = tmp_path_factory.mktemp("rasa-sdk-actions")
+    with (
+        peer.action_server(ACTIONS, folder) as base,
+        httpx2.Client(base_url=base, timeout=30) as client,
+    ):
+        yield client
 
 
 # ---- the calls ------------------------------------------------------------------------------

@@ -153,7 +153,7 @@ def test_reply_uses_what_the_order_knows(ask: Ask) -> None:
     delivered = ask(RAM_ORDERS[OrderStatus.DELIVERED], uid="ram123", channel="WEB").json()
     text = delivered["response"]["responseMessages"][0]["simpleResponse"]["responseText"]
     assert text.startswith(f"Order {RAM_ORDERS[OrderStatus.DELIVERED]} was delivered on ")
-    assert text.endswith("It contains 3 items: Yoga mat and Yoga block.")
+    assert text.endswith("It contains 2 products: Yoga mat and 2 × Yoga block.")
 
     refunded = ask(RAM_ORDERS[OrderStatus.REFUNDED], uid="ram123", channel="WEB").json()
     text = refunded["response"]["responseMessages"][0]["simpleResponse"]["responseText"]

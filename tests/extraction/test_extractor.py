@@ -6,7 +6,14 @@ import pytest
 from support import INTENT_FILES
 
 from fulfillment.domain import normalize_order_number
-from fulfillment.extraction.extractor import GENERIC, Extractor, blank_pipeline
+from fulfillment.errors import ConfigurationError
+from fulfillment.extraction.extractor import (
+    GENERIC,
+    Extractor,
+    blank_pipeline,
+    script_pipeline,
+    tokenizer_of,
+)
 from fulfillment.extraction.normalize import normalize
 from fulfillment.extraction.spec import PhraseTest
 from fulfillment.i18n.locales import spoken_language
@@ -66,6 +73,54 @@ def test_normalize_keeps_offsets(text: str, expected: str) -> None:
     assert len(normalize(text, 100)) == len(text)
 
 
+@pytest.mark.parametrize(
+    ("language", "text", "expected"),
+    [
+        ("ja", "注文番号748596の配送状況", ["748596"]),
+        ("ja", "注文７４８５９６は？", ["748596"]),
+        ("ja", "ｶﾀｶﾅ748596ｶﾀｶﾅ", ["748596"]),  # half-width katakana
+        ("ja", "ravi748596", []),  # Latin letters still touch
+        ("ja", "A-10023の注文", ["A-10023"]),
+        ("ar", "طلبي رقم ٧٤٨٥٩٦", ["748596"]),
+        ("ar", "الطلبات ٧٤٨٥٩٦ و٧٤٨٥٩٧", ["748596", "748597"]),
+        ("ar", "طلب٧٤٨٥٩٦", []),  # a word's letters, not a prefix word
+        ("tr", "748596'nın durumu", ["748596"]),
+        ("tr", "748596 numaralı siparişim", ["748596"]),
+        ("pl", "zamówienie nr 748596", ["748596"]),
+    ],
+)
+def test_numbers_against_words(
+    extractor: Extractor, language: str, text: str, expected: list[str]
+) -> None:
+    assert extractor.extract(text, language).order_ids == expected
+
+
+def test_only_unspaced_languages_let_kanji_touch_the_number(extractor: Extractor) -> None:
+    # In a language written with spaces, a kanji run against the number is part of a word;
+    # the generic tokenizer keeps the boundaries it had.
+    assert extractor.extract("注文番号748596の", "en").order_ids == []
+    assert extractor.extract("注文番号748596の", None).order_ids == []
+    assert extractor.extract("注文番号748596の", "ja").order_ids == ["748596"]
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "label"),
+    [
+        ("en", "tracking number 123456", "tracking"),
+        ("ja", "お問い合わせ番号123456", "tracking"),
+        ("tr", "kargo takip no 123456", "tracking"),
+        ("en", "phone number 123456", "phone"),
+    ],
+)
+def test_the_longest_cue_word_right_before_counts(
+    extractor: Extractor, language: str, text: str, label: str
+) -> None:
+    # "number" is a marker, and also the end of "tracking number": the longer cue word says it.
+    (candidate,) = extractor.extract(text, language).candidates
+    assert not candidate.taken
+    assert candidate.reasons[-1].startswith(f"follows {label} cue")
+
+
 def test_text_is_cut_before_searching() -> None:
     spec = SPECS["order-status"].extraction
     assert spec is not None
@@ -105,7 +160,9 @@ def test_distractors_say_why(extractor: Extractor) -> None:
         ("de-AT", "de"),
         ("pt_BR", "pt"),
         ("HI", "hi"),
-        ("ja", GENERIC),
+        ("ja-JP", "ja"),
+        ("pt-PT", "pt"),
+        ("ko", GENERIC),
         (None, GENERIC),
         ("", GENERIC),
     ],
@@ -126,3 +183,52 @@ def test_odd_text_never_raises(extractor: Extractor, text: str) -> None:
     extraction = extractor.extract(text, "en")
     for candidate in extraction.candidates:
         assert text[candidate.start : candidate.end] == candidate.text
+
+
+# Tokenizers per language.
+
+
+def test_each_language_gets_the_tokenizer_the_data_chooses(extractor: Extractor) -> None:
+    assert extractor.tokenizers["ja"] == "scripts"
+    assert extractor.tokenizers["nl"] == "generic"
+    for language in ("en", "de", "es", "fr", "pt", "hi", "it", "pl", "tr", "ar"):
+        assert extractor.tokenizers[language] == "language"
+        assert extractor._languages[language].nlp is blank_pipeline(language)
+    assert extractor._languages["nl"].nlp is blank_pipeline(GENERIC)
+    assert extractor._languages["ja"].nlp is script_pipeline()
+
+
+def test_a_language_spacy_lacks_gets_the_generic_tokenizer() -> None:
+    spec = SPECS["order-status"].extraction
+    assert spec is not None
+    words = spec.words.model_copy(update={"order_cues": {**spec.words.order_cues, "sw": ["oda"]}})
+    assert tokenizer_of(spec.model_copy(update={"words": words}), "sw") == "generic"
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        ("注文番号748596の", ["注文番号", "748596", "の"]),
+        ("ご注文番号はA-10023です", ["ご", "注文番号", "は", "A-10023", "です"]),
+        ("お問い合わせ番号", ["お", "問", "い", "合", "わせ", "番号"]),
+        ("オーダー番号748596", ["オーダー", "番号", "748596"]),
+        ("198000円のソファ", ["198000", "円", "の", "ソファ"]),
+        ("where is my order 748596?", ["where", "is", "my", "order", "748596", "?"]),
+    ],
+)
+def test_the_scripts_tokenizer_cuts_where_the_script_changes(text: str, tokens: list[str]) -> None:
+    assert [t.text for t in script_pipeline().make_doc(text)] == tokens
+
+
+def test_a_tokenizer_that_needs_missing_packages_says_so() -> None:
+    spec = SPECS["order-status"].extraction
+    assert spec is not None
+    try:
+        blank_pipeline("ja")
+    except ImportError:
+        pass
+    else:  # pragma: no cover
+        pytest.skip("spaCy's Japanese works here: SudachiPy is installed")
+    own = spec.model_copy(update={"tokenizers": {**spec.tokenizers, "ja": "language"}})
+    with pytest.raises(ConfigurationError, match=r"extraction\.tokenizers\.ja: .*Sudachi"):
+        Extractor(own)

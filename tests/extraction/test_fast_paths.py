@@ -24,7 +24,7 @@ from fulfillment.extraction.distractors import (
     _NUMERIC_CHARS,
     DistractorFinder,
 )
-from fulfillment.extraction.extractor import GENERIC, LANGUAGES, Extractor, digit_lead
+from fulfillment.extraction.extractor import GENERIC, Extractor, digit_lead
 from fulfillment.extraction.normalize import MAY_CHANGE, TABLE, normalize
 from fulfillment.extraction.spec import OrderFormat
 from fulfillment.i18n.locales import spoken_language
@@ -32,6 +32,7 @@ from fulfillment.intents import load_intent
 
 SPEC = load_intent(next(p for p in INTENT_FILES if p.stem == "order-status")).extraction
 assert SPEC is not None
+LANGUAGES = SPEC.languages
 WORDS = [
     word for table in SPEC.words.model_dump().values() for words in table.values() for word in words
 ]
@@ -112,9 +113,32 @@ TRICKY = [
     "–",
     "🙂",
     "注文番号",
+    "ご注文",
+    "の",
+    "は",
+    "円",
+    "。",
+    "、",
+    "「",
+    "」",
+    "ー",
+    "ｶﾀｶﾅ",
+    "\u3000",
+    "و",
+    "بـ",
+    "،",
+    "؟",
+    "\u2068",
+    "\u2069",
+    "'nın",
+    "’ya",
+    "n.º",
     "x",
 ]
-LANGUAGE_CODES = ["en", "en-GB", "de", "es", "fr", "pt-BR", "hi", "it", "ja", None, ""]
+LANGUAGE_CODES = [
+    *("en", "en-GB", "de", "es", "fr", "pt-BR", "pt-PT", "hi"),
+    *("it", "nl", "pl", "tr", "ar", "ja", "ko", None, ""),
+]
 
 
 def numberish(rng: random.Random) -> str:
@@ -136,6 +160,11 @@ def numberish(rng: random.Random) -> str:
             digits + rng.choice(".,?!):;%"),
             digits.translate(str.maketrans("0123456789", "०१२३४५६७८९")),
             digits.translate(str.maketrans("0123456789", "０１２３４５６７８９")),
+            digits.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")),
+            "و" + digits.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")),
+            f"注文{digits}の",
+            f"{digits}円",
+            f"{digits}'nın",
             f"ravi{digits}@example.com",
             f"www.shop.de/{digits}",
         ]
@@ -258,15 +287,19 @@ def test_a_format_without_digits_is_still_found() -> None:
 
 
 def test_the_search_starts_where_a_match_can(extractor: Extractor) -> None:
-    pattern = extractor._any_format
+    # The lead is read from one pattern; every language's (other look-behinds before the
+    # number: kanji and kana, prefix words) has the same.
+    patterns = {extractor._any_format, *(t.any_format for t in extractor._languages.values())}
+    assert len(patterns) >= 3
     lead = extractor._digit_lead
     assert lead is not None
     for text, _ in texts(seed=1, count=3000):
         text = normalize(text, 1000)
-        everything = [(m.lastgroup, m.span()) for m in pattern.finditer(text)]
         digit = re.search(r"\d", text)
         start = max(digit.start() - lead, 0) if digit else len(text)
-        assert [(m.lastgroup, m.span()) for m in pattern.finditer(text, start)] == everything
+        for pattern in patterns:
+            everything = [(m.lastgroup, m.span()) for m in pattern.finditer(text)]
+            assert [(m.lastgroup, m.span()) for m in pattern.finditer(text, start)] == everything
 
 
 @pytest.mark.parametrize("language", [*LANGUAGES, GENERIC])
@@ -276,12 +309,12 @@ def test_the_scan_with_number_words_finds_the_same_numbers(
     # Each language's scan also finds where number words may start (matches without a
     # group): the format matches are those of _any_format, wherever the search starts.
     tongue = extractor._languages[language]
-    assert tongue.scan is not extractor._any_format  # every served language has number words
+    assert tongue.scan is not tongue.any_format  # every served language has number words
     lead = extractor._digit_lead
     assert lead is not None
     for text, _ in texts(seed=7, count=1500, spelled_share=0.3):
         text = normalize(text, 1000)
-        expected = [(m.lastgroup, m.span()) for m in extractor._any_format.finditer(text)]
+        expected = [(m.lastgroup, m.span()) for m in tongue.any_format.finditer(text)]
         digit = re.search(r"\d", text)
         start = max(digit.start() - lead, 0) if digit else len(text)
         for begin in (0, start):

@@ -10,7 +10,7 @@ import pytest
 from support import INTENT_FILES
 
 from fulfillment.errors import ConfigurationError
-from fulfillment.extraction.extractor import GENERIC, LANGUAGES, Extractor
+from fulfillment.extraction.extractor import GENERIC, Extractor
 from fulfillment.extraction.spec import ExtractionSpec, OrderFormat, SpelledDigits
 from fulfillment.extraction.spelled import (
     FLOOR_DIGITS,
@@ -25,6 +25,7 @@ SPEC = load_intent(next(p for p in INTENT_FILES if p.stem == "order-status")).ex
 assert SPEC is not None
 SPELLED = SPEC.spelled_digits
 assert SPELLED is not None
+LANGUAGES = SPEC.languages
 
 
 @pytest.fixture(scope="module")
@@ -197,6 +198,7 @@ def test_min_digits(formats: list[str], min_digits: int | None, expected: int | 
         formats=[OrderFormat(name=f"f{i}", pattern=p) for i, p in enumerate(formats)],
         words=SPEC.words,
         spelled_digits=spelled,
+        tokenizers=SPEC.tokenizers,
     )
     finder = Extractor(spec)._languages["en"].spelled
     assert (finder.min_digits if finder else None) == expected
@@ -288,7 +290,9 @@ def test_the_phrase_tests_cover_spelled_digits() -> None:
     tests = load_intent(PROJECT_ROOT / "intents" / "order-status.yaml").tests
     assert SPEC is not None
     extractor = Extractor(SPEC)
-    for language in LANGUAGES:
+    # Japanese customers type order numbers in digits: kanji digits are read only when spaced
+    # (七 四 八 五 九 六), as nobody writes them, so no phrase test has a run (test below).
+    for language in [lang for lang in LANGUAGES if lang != "ja"]:
         mine = [t for t in tests if t.lang.split("-")[0] == language]
         found = [
             t
@@ -304,3 +308,21 @@ def _has_number_word(text: str, language: str) -> bool:
     digits, repeats = SPELLED.tables(language)
     forms = {form for word in [*digits, *repeats] for form in spellings(word)}
     return any(token.strip("?!.,।") in forms for token in text.split())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("注文番号 七 四 八 五 九 六", ["748596"]),
+        ("注文番号 七-四-八-五-〇-六", ["748506"]),
+        ("注文番号七四八五九六", []),  # kanji digits written together: not read
+        ("رقم الطلب سبعة أربعة ثمانية خمسة تسعة ستة", ["748596"]),
+        ("sipariş yedi dört sekiz beş dokuz altı", ["748596"]),
+        ("zamówienie siedem cztery osiem pięć dziewięć sześć", ["748596"]),
+    ],
+)
+def test_number_words_of_other_scripts(
+    extractor: Extractor, text: str, expected: list[str]
+) -> None:
+    language = {"注": "ja", "ر": "ar", "s": "tr", "z": "pl"}[text[0]]
+    assert extractor.extract(text, language).order_ids == expected

@@ -21,8 +21,12 @@ from fulfillment.settings import PROJECT_ROOT, Settings
 from fulfillment.store.demo import demo_orders
 
 SEED_TEXT = "Order 748596 has been shipped"
-RAVI_ORDERS = sorted(
-    (r for r in demo_orders(dt.date.today()) if r.customer.email == "ravi.r@example.com"),
+RAVI_ORDERS = sorted(  # his open orders
+    (
+        r
+        for r in demo_orders(dt.date.today())
+        if r.customer.email == "ravi.r@example.com" and OrderStatus(r.status).is_open
+    ),
     key=lambda r: r.placed_date,
     reverse=True,
 )
@@ -113,7 +117,8 @@ def test_no_number_and_one_open_order(ask: Ask, language: str, text: str, served
     response = ask(None, uid="90817", username="mayal", language=language, text=text)
     reply = texts(response)
     words = book(served)
-    assert reply[0] == words.reply("only_open_order", {"order_id": "A-10023"})
+    assert reply[0] == words.reply("only_open_order", {"first_name": "Ravi"})
+    assert "A-10023" not in reply[0]  # the status reply that follows names it
     assert "A-10023" in reply[1]
     assert reply[1] != reply[0]
     assert response.headers["content-language"] == served.replace("_", "-")
@@ -132,10 +137,10 @@ def test_no_number_and_several_open_orders(ask: Ask) -> None:
         return str(format_skeleton(DATE_SKELETON, day, locale="en_US"))
 
     assert text == (
-        "Hi Ravi! Which order do you mean? Your open orders are "
+        "Hi Ravi! Which order do you mean? Your open orders:\n"
         f"{newest.number} from {written(newest.placed_date)} "
-        "(Cotton kurta, indigo and 1 more item) and "
-        f"{older.number} from {written(older.placed_date)} (Steel water bottle)."
+        "(Cotton kurta, indigo and 1 more product)\n"
+        f"{older.number} from {written(older.placed_date)} (Steel water bottle)"
     )
 
 
@@ -165,7 +170,7 @@ def test_no_number_and_several_open_orders_in_other_languages(
         )
     ]
     expected = words.reply(
-        "which_order", {"orders": words.join_list(summaries), "first_name": "Ravi"}
+        "which_order", {"orders": "\n".join(summaries), "first_name": "Ravi"}
     )
     assert text == expected
 
@@ -207,13 +212,19 @@ def test_up_to_three_products_are_named_and_more_are_counted() -> None:
 
     english = book("en_US")
 
-    def order(*names: str) -> Order:
-        items = tuple(Item(name, 1) for name in names)
+    def order(*names: str, quantity: int = 1) -> Order:
+        items = tuple(Item(name, quantity if i == 0 else 1) for i, name in enumerate(names))
         return Order("100001", OrderStatus.PLACED, dt.date(2026, 3, 12), items=items)
 
-    assert status_text(order("Mug"), english).endswith("It contains 1 item: Mug.")
+    assert status_text(order("Mug"), english).endswith("It contains 1 product: Mug.")
     assert status_text(order("Mug", "Tea", "Pot"), english).endswith(
-        "It contains 3 items: Mug, Tea, and Pot."
+        "It contains 3 products: Mug, Tea, and Pot."
     )
-    assert status_text(order("Mug", "Tea", "Pot", "Cup"), english).endswith("It contains 4 items.")
+    # Products are counted, not pieces; a product bought several times says how many.
+    assert status_text(order("Mug", "Tea", quantity=2), english).endswith(
+        "It contains 2 products: 2 × Mug and Tea."
+    )
+    assert status_text(order("Mug", "Tea", "Pot", "Cup"), english).endswith(
+        "It contains 4 products."
+    )
     assert "It contains" not in status_text(order(), english)

@@ -272,7 +272,7 @@ def test_check_command_exit_status(tmp_path: Path) -> None:
     assert good.exit_code == 0, good.output
     assert "complete and sound" in good.output
     locales = _copy(tmp_path)
-    path = _edit(locales, "en_AU", 'msgstr "Order {order_id}"', 'msgstr "Order {orderid}"')
+    path = _edit(locales, "en_GB", 'msgstr "Order {order_id}"', 'msgstr "Order {orderid}"')
     env = {"FULFILLMENT_LOCALES_DIR": str(locales)}
     bad = runner.invoke(main, ["catalogs", "check"], env=env)
     assert bad.exit_code == 1
@@ -281,7 +281,7 @@ def test_check_command_exit_status(tmp_path: Path) -> None:
     # One language at a time: the others' findings are not shown.
     german = runner.invoke(main, ["catalogs", "check", "--locale", "de"], env=env)
     assert "{orderid}" not in german.output
-    assert "/en_AU/" not in german.output
+    assert "/en_GB/" not in german.output
     unknown = runner.invoke(main, ["catalogs", "check", "--locale", "xx"], env=env)
     assert unknown.exit_code == 1
     assert "no catalog for 'xx'" in unknown.output
@@ -313,15 +313,23 @@ def test_stats_count_stale_and_untranslated(tmp_path: Path) -> None:
     assert output.splitlines()[0].split() == [
         "locale",
         "translated",
+        "inherited",
         "stale",
         "untranslated",
         "broken",
         "done",
     ]
     row = next(line for line in output.splitlines() if line.startswith("en_GB"))
-    assert row.split()[1:5] == [
-        str(n) for n in (stats.translated, stats.stale, stats.untranslated, stats.broken)
+    assert row.split()[1:6] == [
+        str(n)
+        for n in (stats.translated, 0, stats.stale, stats.untranslated, stats.broken)
     ]
+    # en_AU holds what differs from en_GB only: the same changes show there as inherited.
+    row = next(line for line in output.splitlines() if line.startswith("en_AU"))
+    assert row.split()[1:6] == [
+        "0", str(stats.translated + stats.stale), "0", str(stats.untranslated), "0"
+    ]
+    assert row.endswith("(inherits from en_GB)")
 
 
 def test_a_new_locale_is_served_without_code(tmp_path: Path) -> None:

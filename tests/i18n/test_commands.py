@@ -108,7 +108,7 @@ def test_the_designers_english_is_held_to_the_same_limits(rooms: tuple[Path, Pat
     result = run(rooms, "check")
     assert (
         f"{path}:{line - 1}: length: msgctxt 'order-status:phrases.card.button': button label is "
-        "40 characters; at most 20 (Messenger cuts button and quick-reply titles at 20)"
+        "40 characters; at most 20 (Messenger cuts button titles at 20)"
     ) in result.output, result.output
 
 

@@ -68,8 +68,10 @@ def test_every_api_call_needs_the_key(shared_client: TestClient, method: str, pa
 def test_options(shared_client: TestClient, auth: dict[str, str]) -> None:
     options = shared_client.get("/playground/api/options", headers=auth).json()
     assert [locale["code"] for locale in options["locales"]] == sorted(SERVED)
-    assert {"code": "de", "tag": "de", "name": "Deutsch"} in options["locales"]
-    assert {"code": "pt_BR", "tag": "pt-BR", "name": "português (Brasil)"} in options["locales"]
+    german = {"code": "de", "tag": "de", "name": "Deutsch", "dir": "ltr"}
+    assert german in options["locales"]
+    brazilian = {"code": "pt_BR", "tag": "pt-BR", "name": "português (Brasil)", "dir": "ltr"}
+    assert brazilian in options["locales"]
     assert options["defaultLocale"] == "en_US"
     assert [p["id"] for p in options["platforms"]] == PLATFORMS
     assert options["responseTypes"] == ["text", "card", "media"]
@@ -535,6 +537,41 @@ def test_a_conversation_carries_each_platforms_memory(
         assert sent["tracker"]["slots"]["order_id"] is None
         assert again["request"]["tracker"]["slots"]["order_id"] == "748597"
         assert again["reply"]["outcome"] == "answered"  # the slot answers
+
+
+GUEST = {"channel": "WEB", "userId": "playground-guest", "guest": True}
+
+
+@pytest.mark.parametrize("platform", ["dialogflow-es", "dialogflow-cx", "rasa"])
+def test_a_guest_proves_an_order_across_two_turns(
+    client: TestClient, auth: dict[str, str], platform: str
+) -> None:
+    state = None
+    answers = []
+    for text in ("where is my order 100002?", "ram123@gmail.com"):
+        result = answer(
+            client, auth, "turn", text=text, platform=platform, state=state, customer=GUEST
+        )
+        answers.append(result)
+        state = result["state"]
+    asked, answered = answers
+    assert asked["reply"]["outcome"] == "verifying"
+    assert "e-mail address you used for order 100002" in shown(asked["preview"])
+    assert "Running shoes" not in shown(asked["preview"])
+    assert answered["reply"]["outcome"] == "answered"
+    assert "Running shoes" in shown(answered["preview"])
+
+
+def test_a_picked_customer_is_signed_and_a_guest_is_not(
+    shared_client: TestClient, auth: dict[str, str]
+) -> None:
+    ram = {"channel": "WEB", "userId": "ram123", "userName": "ram123", "firstName": "Ram"}
+    signed = answer(shared_client, auth, "try", text="where is 100002?", customer=ram)
+    assert signed["request"]["conversationRequest"]["userInfo"]["userHash"]
+    assert "Running shoes" in shown(signed["preview"])
+    guest = answer(shared_client, auth, "try", text="where is 100002?", customer=GUEST)
+    assert "userHash" not in guest["request"]["conversationRequest"]["userInfo"]
+    assert guest["reply"]["outcome"] == "verifying"
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)

@@ -272,8 +272,20 @@ def _order(
     fulfillments: tuple[dict[str, Any], ...] = (),
     amount: str = "129.90",
     currency: str = "USD",
+    ship_to: tuple[str, str] | None = ("94107", "US"),
+    shipping_phone: str | None = None,
 ) -> dict[str, Any]:
+    """An order; `ship_to` (postcode, country) is None for one that is not shipped."""
     money = {"amount": amount, "currencyCode": currency}
+    shipping = None
+    if ship_to is not None:
+        zip_code, country = ship_to
+        shipping = {
+            "phone": shipping_phone,
+            "zip": zip_code,
+            "city": None,
+            "countryCodeV2": country,
+        }
     return {
         "id": f"gid://shopify/Order/{5000 + number}",
         "name": f"#{number}",
@@ -294,7 +306,7 @@ def _order(
             "city": "San Francisco",
             "countryCodeV2": "US",
         },
-        "shippingAddress": None,
+        "shippingAddress": shipping,
         "customer": None,
         "lineItems": list(lines),
         "fulfillments": list(fulfillments),
@@ -365,10 +377,25 @@ ORDERS: list[dict[str, Any]] = [
         ),
     ),
     # Someone else's.
-    _order(1004, MAYA_EMAIL, "UNFULFILLED", phone="+447700900123", lines=(LAMP,)),
+    _order(
+        1004,
+        MAYA_EMAIL,
+        "UNFULFILLED",
+        phone="+447700900123",
+        lines=(LAMP,),
+        ship_to=("SW1A 1AA", "GB"),
+    ),
     # Cancelled, and refunded.
     _order(1005, RAM_EMAIL, "UNFULFILLED", cancelled="2026-11-19T10:00:00Z", lines=(SCARF,)),
-    _order(1006, RAM_EMAIL, "FULFILLMENT_NOT_REQUIRED", financial="REFUNDED", lines=(SCARF,)),
+    # Nothing to ship: no shipping address.
+    _order(
+        1006,
+        RAM_EMAIL,
+        "FULFILLMENT_NOT_REQUIRED",
+        financial="REFUNDED",
+        lines=(SCARF,),
+        ship_to=None,
+    ),
     # A guest order with only a phone, whose one parcel's delivery attempt failed.
     _order(
         1007,
@@ -407,7 +434,18 @@ ORDERS: list[dict[str, Any]] = [
     ),
     # Payment pending, not yet prepared; and an order whose e-mail and phone are redacted.
     _order(1009, RAM_EMAIL, "UNFULFILLED", financial="PENDING", placed="2026-11-20T09:00:00Z"),
-    _order(1010, None, "UNFULFILLED"),
+    _order(1010, None, "UNFULFILLED", ship_to=None),
+    # Ending like 1001: an older one of Ram's, with only the shipping address's phone, and
+    # Maya's.
+    _order(
+        21001,
+        RAM_EMAIL,
+        "FULFILLED",
+        placed="2026-09-01T10:00:00Z",
+        lines=(LAMP,),
+        shipping_phone="+1 415 555 0123",
+    ),
+    _order(31001, MAYA_EMAIL, "FULFILLED", placed="2026-11-01T10:00:00Z", lines=(SCARF,)),
 ]
 CUSTOMERS: list[dict[str, Any]] = [
     {
@@ -426,6 +464,12 @@ CUSTOMERS: list[dict[str, Any]] = [
 
 
 # --- search, connections, cost --------------------------------------------------------------
+
+
+def _alternatives(query: str | None) -> list[dict[str, str]]:
+    """The query's terms between its ORs (`name:1001 OR name:1002`): an order matches when
+    it matches every term of one of them."""
+    return [_terms(part) for part in re.split(r"\s+OR\s+", query or "")]
 
 
 def _terms(query: str | None) -> dict[str, str]:
@@ -496,16 +540,15 @@ def _resolve_orders(
     reverse: bool = False,
     **_: Any,
 ) -> dict[str, Any]:
-    terms = _terms(query)
-    found = ORDERS
-    if "name" in terms:
-        wanted = terms["name"].lstrip("#").upper()
-        found = [o for o in found if o["name"].lstrip("#").upper() == wanted]
-    if "email" in terms:
-        wanted = terms["email"].lower()
-        found = [o for o in found if (o["email"] or "").lower() == wanted]
+    found = [o for o in ORDERS if any(_matches(o, terms) for terms in _alternatives(query))]
     ordered = _sorted_orders(found, sortKey, reverse)
     return _connection([_order_view(o) for o in ordered], first)
+
+
+def _matches(order: dict[str, Any], terms: dict[str, str]) -> bool:
+    if "name" in terms and order["name"].lstrip("#").upper() != terms["name"].lstrip("#").upper():
+        return False
+    return "email" not in terms or (order["email"] or "").lower() == terms["email"].lower()
 
 
 def _resolve_customers(

@@ -19,7 +19,7 @@ import httpx
 import pytest
 import shop_api
 
-from fulfillment.domain import Asker, Item, Order, OrderStatus, Shipment
+from fulfillment.domain import Asker, Factor, Item, Order, OrderStatus, Proof, Shipment
 from fulfillment.errors import ConfigurationError
 from fulfillment.store.http import BackendError, HttpOrderStore, ShopApiConfig
 
@@ -54,6 +54,8 @@ fields:
   customer_channel: customer.chat.channel
   customer_uid: customer.chat.id
   customer_user_name: customer.chat.handle
+  postcode: shipTo.zip
+  phone: customer.phone
   carrier: delivery.carrier
   tracking_number: delivery.trackingCode
   tracking_url: delivery.trackingLink
@@ -365,6 +367,90 @@ def test_open_orders_need_a_way_to_name_the_customer(shop: str, config: ShopApiC
     no_path = config.model_copy(update={"customer_orders_path": None})
     assert using(no_path, lambda store: store.open_orders(RAVI_BY_EMAIL, 10)) == []
     assert calls(shop) == {"/api/v2/customers/nobody@example.com/orders": 1}
+
+
+# --- a guest's proof, and the last digits --------------------------------------------------
+
+
+def prove(config: ShopApiConfig, number: str, factor: Factor, given: str) -> Order | None:
+    proof = Proof.of(factor, given)
+    assert proof is not None
+    return using(config, lambda store: store.find_order_by_proof(number, proof))
+
+
+@pytest.mark.parametrize(
+    ("factor", "given"),
+    [
+        (Factor.EMAIL, "ravi.r@example.com"),  # the shop wrote Ravi.R@Example.com
+        (Factor.EMAIL, " RAVI.R@EXAMPLE.COM"),
+        (Factor.POSTCODE, "560034"),  # the shop wrote "560 034"
+        (Factor.POSTCODE, "560-034"),
+        (Factor.PHONE_LAST4, "2345"),
+        (Factor.PHONE_LAST4, "+91 98450 12345"),
+    ],
+)
+def test_a_guest_with_the_right_proof_hears_about_the_order(
+    shop: str, config: ShopApiConfig, factor: Factor, given: str
+) -> None:
+    order = prove(config, "SH-1001", factor, given)
+    assert order == find(config, "SH-1001")
+    # Asked for by its number alone: there is no owner to name in the path.
+    assert calls(shop) == {"/api/v2/orders/SH-1001": 2}
+
+
+@pytest.mark.parametrize(
+    ("number", "factor", "given"),
+    [
+        ("SH-1001", Factor.EMAIL, "maya@example.org"),
+        ("SH-1001", Factor.POSTCODE, "560001"),
+        ("SH-1001", Factor.PHONE_LAST4, "2346"),
+        ("SH-2001", Factor.EMAIL, "ravi.r@example.com"),  # Maya's order
+        ("SH-0000", Factor.EMAIL, "ravi.r@example.com"),  # no such order
+        ("SH-1003", Factor.POSTCODE, "560034"),  # an order with nothing at shipTo.zip
+        ("SH-3001", Factor.EMAIL, "maya@example.org"),  # Ravi's broken one: never mapped
+    ],
+)
+def test_a_wrong_proof_reads_like_an_unknown_order(
+    config: ShopApiConfig, number: str, factor: Factor, given: str
+) -> None:
+    assert prove(config, number, factor, given) is None
+
+
+def test_without_a_phone_path_a_phone_proves_nothing(config: ShopApiConfig) -> None:
+    elsewhere = config.model_copy(
+        update={"fields": config.fields.model_copy(update={"phone": "customer.mobile"})}
+    )
+    assert prove(elsewhere, "SH-1001", Factor.PHONE_LAST4, "2345") is None
+    assert prove(elsewhere, "SH-1001", Factor.EMAIL, "ravi.r@example.com") is not None
+
+
+def ending(config: ShopApiConfig, digits: str, asker: Asker, limit: int = 5) -> list[str]:
+    orders = using(config, lambda store: store.orders_ending_with(digits, asker, limit))
+    return [order.number for order in orders]
+
+
+def test_orders_ending_with_are_the_askers_own_newest_first(
+    shop: str, config: ShopApiConfig
+) -> None:
+    # SH-1003 and the older SH-11003 are Ravi's; SH-21003, which the shop lists too, Maya's.
+    assert ending(config, "1003", RAVI_BY_EMAIL) == ["SH-1003", "SH-11003"]
+    assert ending(config, "1003", RAVI_BY_EMAIL, limit=1) == ["SH-1003"]
+    assert ending(config, "11003", RAVI_BY_EMAIL) == ["SH-11003"]
+    assert ending(config, "2001", RAVI_BY_EMAIL) == []  # only Maya's ends so
+    assert ending(config, "1003", Asker(uid="maya@example.org")) == ["SH-21003"]
+    assert calls(shop) == {
+        "/api/v2/customers/ravi.r@example.com/orders": 4,
+        "/api/v2/customers/maya@example.org/orders": 1,
+    }
+
+
+def test_orders_ending_with_asks_nothing_it_cannot(shop: str, config: ShopApiConfig) -> None:
+    assert ending(config, "1003", RAVI_TELEGRAM) == []  # the path needs an e-mail address
+    assert ending(config, "003", RAVI_BY_EMAIL) == []
+    assert ending(config, "1003", RAVI_BY_EMAIL, limit=0) == []
+    no_path = config.model_copy(update={"customer_orders_path": None})
+    assert ending(no_path, "1003", RAVI_BY_EMAIL) == []
+    assert calls(shop) == {}
 
 
 # --- ping ------------------------------------------------------------------------------

@@ -714,3 +714,56 @@ def test_json_nested_shipments_and_flat_fields_both_load(tmp_path: Path) -> None
     with pytest.raises(ImportFailed) as failed:
         read_orders(write(tmp_path, "both.json", json.dumps([both])))
     assert "not both" in failed.value.problems[0]
+
+
+# --- a guest's second factors: the order's postcode and phone ----------------------------------
+
+
+def test_csv_postcode_and_phone_columns(tmp_path: Path) -> None:
+    rows = [
+        {**BASE, "postcode": " 1100-148 ", "phone": "+351 912 345 678", "item_name": "Lamp"},
+        {**BASE, "postcode": "1100-148", "item_name": "Bulb"},  # repeated, or left blank
+        {**BASE, "order_number": "B-2", "item_name": "Chair"},  # neither
+    ]
+    first, second = read_orders(write(tmp_path, "orders.csv", csv_text(rows)))
+    assert (first.postcode, first.phone) == ("1100-148", "+351 912 345 678")
+    assert (second.postcode, second.phone) == (None, None)
+
+
+def test_csv_postcode_that_differs_between_rows(tmp_path: Path) -> None:
+    rows = [
+        {**BASE, "postcode": "10115", "item_name": "Lamp"},
+        {**BASE, "postcode": "10117", "item_name": "Bulb"},
+    ]
+    problems = problems_of(write(tmp_path, "orders.csv", csv_text(rows)))
+    assert problems == ["3: postcode differs from the order's first row (line 2)"]
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("postcode", "1"),
+        ("postcode", "12345678901"),
+        ("postcode", "SW1A 1AA!"),
+        ("postcode", "-10115"),
+        ("postcode", "١٠١١٥"),  # digits, but not the ASCII ones postcodes are written in
+        ("phone", "12345"),
+        ("phone", "+49 30 1234 ext. 5"),
+        ("phone", "call me"),
+        ("phone", "1" * 18),
+    ],
+)
+def test_csv_bad_postcode_or_phone(tmp_path: Path, column: str, value: str) -> None:
+    rows = [{**BASE, "item_name": "Lamp"}, {**BASE, "order_number": "B-2", column: value}]
+    problems = problems_of(write(tmp_path, "orders.csv", csv_text(rows)))
+    assert len(problems) == 1
+    assert problems[0].startswith(f"3: {column}: ")
+
+
+def test_json_postcode_and_phone(tmp_path: Path) -> None:
+    data = [order_json(postcode="SW1A 1AA", phone="(0)20 7946 0958"), order_json("B-2")]
+    first, second = read_orders(write(tmp_path, "orders.json", json.dumps(data)))
+    assert (first.postcode, first.phone) == ("SW1A 1AA", "(0)20 7946 0958")
+    assert (second.postcode, second.phone) == (None, None)
+    bad = [order_json(postcode=10115)]  # a number, not text: its leading zeros could be lost
+    assert problems_of(write(tmp_path, "bad.json", json.dumps(bad)))[0].startswith("1: postcode: ")

@@ -21,7 +21,16 @@ from starlette.testclient import TestClient
 from support import API_KEY, IDENTITY_SECRET, build_request
 
 from fulfillment.app import SEED_PATH, create_app
-from fulfillment.domain import Asker, Item, Order, OrderStatus, Shipment, ShipmentStatus
+from fulfillment.domain import (
+    Asker,
+    Factor,
+    Item,
+    Order,
+    OrderStatus,
+    Proof,
+    Shipment,
+    ShipmentStatus,
+)
 from fulfillment.settings import Settings
 from fulfillment.store.base import BackendError
 from fulfillment.store.shopify import DEFAULT_API_VERSION, ShopifyOrderStore
@@ -241,6 +250,112 @@ def test_open_orders_for_nobody(shop: FakeShopify, base: str) -> None:
     assert using(base, lambda store: store.open_orders(STRANGER, 3)) == []
     assert using(base, lambda store: store.open_orders(RAM, 0)) == []
     assert shop.calls == ["OrdersByEmail"]
+
+
+# --- a guest's proof ------------------------------------------------------------------------
+
+
+def prove(base: str, number: str, factor: Factor, given: str) -> Order | None:
+    proof = Proof.of(factor, given)
+    assert proof is not None
+    return using(base, lambda store: store.find_order_by_proof(number, proof))
+
+
+@pytest.mark.parametrize(
+    ("number", "factor", "given"),
+    [
+        ("1002", Factor.EMAIL, "ram123@gmail.com"),  # the shop stored Ram123@Gmail.com
+        ("#1002", Factor.EMAIL, " RAM123@GMAIL.COM "),
+        ("1002", Factor.POSTCODE, "94107"),  # the shipping address's zip
+        ("1004", Factor.POSTCODE, "sw1a1aa"),  # stored "SW1A 1AA"
+        ("1004", Factor.POSTCODE, "SW1A-1AA"),
+        ("1001", Factor.PHONE_LAST4, "0123"),  # the order's phone
+        ("1002", Factor.PHONE_LAST4, "555-0123"),  # else the billing address's
+        ("21001", Factor.PHONE_LAST4, "0123"),  # else the shipping address's
+        ("1007", Factor.PHONE_LAST4, "0123"),  # a guest order without e-mail
+    ],
+)
+def test_a_guest_with_the_right_proof_hears_about_the_order(
+    shop: FakeShopify, base: str, number: str, factor: Factor, given: str
+) -> None:
+    order = prove(base, number, factor, given)
+    assert order is not None
+    assert order.number == number.lstrip("#")
+    assert shop.calls == ["GuestOrderByName"]
+
+
+@pytest.mark.parametrize(
+    ("number", "factor", "given"),
+    [
+        ("1002", Factor.EMAIL, "maya@example.org"),
+        ("1004", Factor.EMAIL, "ram123@gmail.com"),  # Maya's order
+        ("9999", Factor.EMAIL, "ram123@gmail.com"),  # no such order
+        ("1002", Factor.POSTCODE, "94105"),
+        ("1006", Factor.POSTCODE, "94107"),  # nothing to ship: no shipping address
+        ("1010", Factor.EMAIL, "ram123@gmail.com"),  # e-mail and phone redacted
+        ("1009", Factor.PHONE_LAST4, "0123"),  # no phone anywhere on it
+        ("1002", Factor.PHONE_LAST4, "0124"),
+    ],
+)
+def test_a_wrong_proof_reads_like_an_unknown_order(
+    base: str, number: str, factor: Factor, given: str
+) -> None:
+    assert prove(base, number, factor, given) is None
+
+
+def test_a_guest_order_query_is_not_sent_for_what_is_no_order_number(
+    shop: FakeShopify, base: str
+) -> None:
+    assert prove(base, "..", Factor.EMAIL, "ram123@gmail.com") is None
+    assert prove(base, "1001 OR name:1002", Factor.EMAIL, "ram123@gmail.com") is None
+    assert shop.calls == []
+
+
+# --- the last digits -------------------------------------------------------------------------
+
+
+def ending(base: str, digits: str, asker: Asker = RAM, limit: int = 5) -> list[str]:
+    orders = using(base, lambda store: store.orders_ending_with(digits, asker, limit))
+    return [order.number for order in orders]
+
+
+def test_orders_ending_with_are_the_askers_own_newest_first(shop: FakeShopify, base: str) -> None:
+    # 1001 and the older 21001 are Ram's; 31001, Maya's, ends alike.
+    assert ending(base, "1001") == ["1001", "21001"]
+    assert shop.calls == ["OrderNamesByEmail", "OrdersByNames"]
+    assert ending(base, "1001", limit=1) == ["1001"]
+    assert ending(base, "21001") == ["21001"]
+    assert ending(base, "1001", MAYA) == ["31001"]
+    assert ending(base, "1004") == []  # Maya's only
+    orders = using(base, lambda store: store.orders_ending_with("1001", RAM, 5))
+    assert orders[0] == find(base, "1001")
+    assert orders[1].status is OrderStatus.SHIPPED
+
+
+def test_orders_ending_with_by_phone_go_through_the_customer(shop: FakeShopify, base: str) -> None:
+    # 21001's only phone is its shipping address's: that makes it nobody's (the ownership
+    # rule reads the order's own phone and the billing address's).
+    assert ending(base, "1001", RAM_WHATSAPP) == ["1001"]
+    assert ending(base, "1003", RAM_WHATSAPP) == ["1003"]
+    assert ending(base, "1002", RAM_WHATSAPP) == ["1002"]  # its billing phone is his
+    assert ending(base, "1009", RAM_WHATSAPP) == []  # names no phone
+    assert shop.calls[:2] == ["OrderNamesByPhone", "OrdersByNames"]
+    assert (
+        using(
+            base,
+            lambda s: s.orders_ending_with("1001", RAM_WHATSAPP, 5),
+            token=TOKEN_WITHOUT_ORDERS,
+        )
+        == []
+    )
+
+
+def test_orders_ending_with_asks_nothing_it_cannot(shop: FakeShopify, base: str) -> None:
+    assert ending(base, "1001", RAM_ON_TELEGRAM) == []
+    assert ending(base, "1001", STRANGER) == []  # asked, and none are hers
+    assert ending(base, "001") == []
+    assert ending(base, "1001", limit=0) == []
+    assert shop.calls == ["OrderNamesByEmail"]
 
 
 # --- failures: each a BackendError, in time, without customer data ------------------------

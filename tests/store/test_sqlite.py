@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
 
-from fulfillment.domain import Asker, OrderStatus
+from fulfillment.domain import Asker, Factor, OrderStatus, Proof
 from fulfillment.services import open_store
 from fulfillment.settings import Settings
 from fulfillment.store.demo import demo_orders
@@ -45,6 +46,44 @@ def test_demo_store_can_start_empty(tmp_path: Path) -> None:
 
 def test_demo_orders_cover_every_status() -> None:
     assert {record.to_order().status for record in demo_orders(TODAY)} == set(OrderStatus)
+
+
+# Each demo customer's country, by the postcodes written there.
+POSTCODES = {
+    "ravi.r@example.com": r"\d{6}",  # India: a 6-digit PIN code
+    "ram123@gmail.com": r"\d{5}",  # the United States: a ZIP code
+    "maya@example.org": r"\d{5}",  # Finland
+    "jonas.weber@example.de": r"\d{5}",  # Germany
+    "lena.k@example.com": r"\d{4}-\d{3}",  # Portugal
+}
+
+
+def test_every_demo_order_has_a_postcode_of_its_country_and_a_phone() -> None:
+    phones: dict[str, set[str | None]] = {}
+    records = demo_orders(TODAY)
+    for record in records:
+        assert record.customer.email is not None
+        assert re.fullmatch(POSTCODES[record.customer.email], record.postcode or ""), record.number
+        phones.setdefault(record.customer.email, set()).add(record.phone)
+    # One phone number per customer, on each of their orders.
+    assert all(len(numbers) == 1 and None not in numbers for numbers in phones.values())
+    assert phones.keys() == POSTCODES.keys()
+    # Ram's phone is his WhatsApp number.
+    assert {r.phone for r in records if r.number.startswith("1000")} == {"+1 415-555-0123"}
+
+
+def test_demo_customer_with_two_orders_ending_alike(store: SQLiteOrderStore) -> None:
+    orders = asyncio.run(store.orders_ending_with("8596", RAVI, 5))
+    assert [(o.number, o.status) for o in orders] == [
+        ("748596", OrderStatus.SHIPPED),
+        ("728596", OrderStatus.DELIVERED),
+    ]
+    # Ram's order 100002, for a guest who knows his e-mail address.
+    proof = Proof.of(Factor.EMAIL, "ram123@gmail.com")
+    assert proof is not None
+    order = asyncio.run(store.find_order_by_proof("100002", proof))
+    assert order is not None
+    assert order.status is OrderStatus.PROCESSING
 
 
 def _order(number: str, **changes: object) -> OrderRecord:

@@ -21,11 +21,11 @@ from support import API_KEY, IDENTITY_SECRET, build_request
 from woocommerce_fake import KEY, SECRET, WRITE_ONLY_KEY, WRITE_ONLY_SECRET, FakeWooCommerce
 
 from fulfillment.app import SEED_PATH, create_app
-from fulfillment.domain import Asker, Item, Order, OrderStatus, Shipment
+from fulfillment.domain import Asker, Factor, Item, Order, OrderStatus, Proof, Shipment
 from fulfillment.errors import ConfigurationError
 from fulfillment.settings import Settings
 from fulfillment.store.base import BackendError
-from fulfillment.store.woocommerce import WooCommerceOrderStore
+from fulfillment.store.woocommerce import MAX_PAGES, WooCommerceOrderStore
 
 T = TypeVar("T")
 DEADLINE = 1.5
@@ -246,6 +246,105 @@ def test_open_orders_for_nobody(shop: FakeWooCommerce, base: str) -> None:
     assert using(base, lambda store: store.open_orders(RAM_ON_TELEGRAM, 3)) == []
     assert using(base, lambda store: store.open_orders(STRANGER, 3)) == []
     assert len(shop.calls) == 1
+
+
+# --- a guest's proof ------------------------------------------------------------------------
+
+
+def prove(base: str, number: str, factor: Factor, given: str) -> Order | None:
+    proof = Proof.of(factor, given)
+    assert proof is not None
+    return using(base, lambda store: store.find_order_by_proof(number, proof))
+
+
+@pytest.mark.parametrize(
+    ("number", "factor", "given"),
+    [
+        ("102", Factor.EMAIL, "ram123@gmail.com"),  # billing e-mail Ram123@Gmail.com
+        ("#102", Factor.EMAIL, "RAM123@gmail.com "),
+        ("102", Factor.POSTCODE, "94107"),  # the shipping postcode
+        ("104", Factor.POSTCODE, "sw1a 2hq"),  # stored "SW1A 2HQ"
+        ("104", Factor.POSTCODE, "SW1A2HQ"),
+        ("102", Factor.PHONE_LAST4, "0123"),  # billing phone "+1 (415) 555-0123"
+        ("10001", Factor.EMAIL, "ram123@gmail.com"),  # a numbering plugin's number
+        ("162", Factor.EMAIL, "ram123@gmail.com"),
+    ],
+)
+def test_a_guest_with_the_right_proof_hears_about_the_order(
+    base: str, number: str, factor: Factor, given: str
+) -> None:
+    order = prove(base, number, factor, given)
+    assert order is not None
+    assert order.number == number.lstrip("#")
+
+
+@pytest.mark.parametrize(
+    ("number", "factor", "given"),
+    [
+        ("102", Factor.EMAIL, "maya@example.org"),
+        ("104", Factor.EMAIL, "ram123@gmail.com"),  # Maya's order
+        ("999", Factor.EMAIL, "ram123@gmail.com"),  # no such order
+        ("102", Factor.POSTCODE, "94105"),
+        ("104", Factor.POSTCODE, "94107"),  # her billing address is not where it went
+        ("162", Factor.POSTCODE, "94107"),  # nothing to ship: an empty shipping address
+        ("102", Factor.PHONE_LAST4, "0124"),
+        ("109", Factor.EMAIL, "ram123@gmail.com"),  # a checkout draft is no order
+        ("20140", Factor.EMAIL, "ram123@gmail.com"),  # Maya's, found by search
+    ],
+)
+def test_a_wrong_proof_reads_like_an_unknown_order(
+    base: str, number: str, factor: Factor, given: str
+) -> None:
+    assert prove(base, number, factor, given) is None
+
+
+def test_a_guest_order_is_asked_for_as_any_order(shop: FakeWooCommerce, base: str) -> None:
+    assert prove(base, "140", Factor.EMAIL, "ram123@gmail.com") is not None  # order 150
+    assert shop.calls == [
+        f"{ORDERS}/140",  # Maya's order 140, numbered 20140
+        f"{ORDERS}?search=140&per_page=20&page=1&orderby=date&order=desc",
+    ]
+    shop.reset()
+    assert prove(base, "..", Factor.EMAIL, "ram123@gmail.com") is None
+    assert shop.calls == []
+
+
+# --- the last digits -------------------------------------------------------------------------
+
+
+def ending(base: str, digits: str, asker: Asker = RAM, limit: int = 5, **kw: Any) -> list[str]:
+    orders = using(base, lambda store: store.orders_ending_with(digits, asker, limit), **kw)
+    return [order.number for order in orders]
+
+
+def test_orders_ending_with_are_the_askers_own_newest_first(
+    shop: FakeWooCommerce, base: str
+) -> None:
+    # 10001 and the older 90001 are Ram's; 70001, Maya's, ends alike.
+    assert ending(base, "0001") == ["10001", "90001"]
+    assert shop.calls == [
+        f"{ORDERS}?search=ram123%40gmail.com&per_page=20&page=1&orderby=date&order=desc"
+    ]
+    assert ending(base, "0001", limit=1) == ["10001"]
+    assert ending(base, "90001") == ["90001"]
+    assert ending(base, "0001", MAYA) == ["70001"]
+    assert ending(base, "0140") == []  # Maya's 20140 (Ram's 140 is too short to end so)
+    assert ending(base, "0001", RAM_WHATSAPP) == ["10001", "90001"]
+
+
+def test_orders_ending_with_follow_the_pages(shop: FakeWooCommerce, base: str) -> None:
+    # Newer orders of others fill the first pages of five; Ram's own come later, and his
+    # oldest (90001) after the third page, where the search stops (MAX_PAGES).
+    assert ending(base, "0001", page_size=5) == ["10001"]
+    assert len(shop.calls) == MAX_PAGES
+    assert ending(base, "0001", page_size=10) == ["10001", "90001"]
+
+
+def test_orders_ending_with_asks_nothing_it_cannot(shop: FakeWooCommerce, base: str) -> None:
+    assert ending(base, "0001", RAM_ON_TELEGRAM) == []
+    assert ending(base, "001") == []
+    assert ending(base, "0001", limit=0) == []
+    assert shop.calls == []
 
 
 # --- failures: each a BackendError, in time, without customer data ------------------------

@@ -81,7 +81,16 @@ PHP_NOTICE = (
 RAM = {"email": "Ram123@Gmail.com", "phone": "+14155550123", "first_name": "Ram"}
 # The same phone as another checkout had it typed.
 RAM_TYPED = {**RAM, "phone": "+1 (415) 555-0123"}
-MAYA = {"email": "maya@example.org", "phone": "+44 7700 900123", "first_name": "Maya"}
+MAYA = {
+    "email": "maya@example.org",
+    "phone": "+44 7700 900123",
+    "first_name": "Maya",
+    "street": "1 Horse Guards Rd",
+    "city": "London",
+    "state": "",
+    "postcode": "SW1A 2HQ",
+    "country": "GB",
+}
 
 
 def _tracking(provider: str, number: str, shipped: int, **custom: str) -> dict[str, Any]:
@@ -126,7 +135,10 @@ def _order(
     lines: tuple[dict[str, Any], ...] = (),
     tracking: Any = None,
     total: str = "89.90",
+    shipped: bool = True,
 ) -> dict[str, Any]:
+    """An order; one that is not `shipped` (nothing to ship) has an empty shipping address,
+    as WooCommerce answers it."""
     meta: list[dict[str, Any]] = [{"id": 1, "key": "is_vat_exempt", "value": "no"}]
     if tracking is not None:
         meta.append({"id": 2, "key": "_wc_shipment_tracking_items", "value": tracking})
@@ -134,13 +146,14 @@ def _order(
         "first_name": customer["first_name"],
         "last_name": "R",
         "company": "",
-        "address_1": "1 Market St",
+        "address_1": customer.get("street", "1 Market St"),
         "address_2": "",
-        "city": "San Francisco",
-        "state": "CA",
-        "postcode": "94107",
-        "country": "US",
+        "city": customer.get("city", "San Francisco"),
+        "state": customer.get("state", "CA"),
+        "postcode": customer.get("postcode", "94107"),
+        "country": customer.get("country", "US"),
     }
+    shipping = {**address, "phone": ""} if shipped else {k: "" for k in [*address, "phone"]}
     return {
         "id": order_id,
         "parent_id": 0,
@@ -157,7 +170,7 @@ def _order(
         "customer_id": 0,
         "order_key": f"wc_order_{order_id:010d}",
         "billing": {**address, "email": customer["email"], "phone": customer["phone"]},
-        "shipping": {**address, "phone": ""},
+        "shipping": shipping,
         "payment_method": "stripe",
         "payment_method_title": "Credit card",
         "date_created_gmt": created,
@@ -218,6 +231,13 @@ ORDERS: dict[int, dict[str, Any]] = {
         # Order 140 exists, but the customer-facing 140 is another order of Ram's.
         _order(140, "processing", MAYA, "2026-11-03T10:00:00", number="20140"),
         _order(150, "pending", RAM, "2026-11-04T10:00:00", number="140"),
+        # Ending like 10001: an older one of Ram's, and Maya's.
+        _order(160, "completed", RAM, "2026-10-15T10:00:00", number="90001"),
+        _order(161, "processing", MAYA, "2026-11-27T10:00:00", number="70001"),
+        # Nothing to ship (an e-book): no shipping postcode.
+        _order(
+            162, "completed", RAM, "2026-10-20T10:00:00", lines=(_line("E-book"),), shipped=False
+        ),
     ]
 }
 # Newer orders of other customers whose e-mail contains Ram's: they fill the first pages of

@@ -8,13 +8,16 @@
 (() => {
   const KEY_STORAGE = "fulfillment.playground.key";
   const API = "playground/api/"; // relative to /playground, like the page's own files
+  // A website visitor nobody identified: sent unsigned, so the bot asks for the e-mail
+  // address (or the shop's other factor) on the order named before it tells anything.
   const GUEST = {
-    label: "A new customer (no orders)",
+    label: "A guest (not signed in)",
     channel: "WEB",
     userId: "playground-guest",
     userName: null,
     firstName: null,
     orders: [],
+    guest: true,
   };
 
   const $ = (selector, root = document) => root.querySelector(selector);
@@ -700,6 +703,7 @@
         userId: customer.userId,
         userName: customer.userName,
         firstName: customer.firstName,
+        guest: Boolean(customer.guest),
       },
     };
   }
@@ -795,7 +799,8 @@
           "section",
           { class: "lang-column", lang: locale.tag, "data-locale": locale.code, "data-testid": "lang-column", "aria-label": locale.name },
           h("h3", { class: "lang-name" }, h("span", { "data-testid": "lang-name", text: locale.name }), " ", h("span", { class: "tag", text: locale.tag })),
-          body,
+          // The reply reads in its language's direction: Arabic bubbles right to left.
+          (body.setAttribute("dir", locale.dir || "ltr"), body),
         ),
       );
       try {
@@ -803,7 +808,7 @@
         if (run !== allRun) return;
         const ids = answer.extraction ? answer.extraction.orderIds : [];
         clear(body).append(
-          h("p", { class: "found", lang: "en" }, ids.length ? `Took ${ids.join(", ")}` : "No order number taken"),
+          h("p", { class: "found", lang: "en", dir: "ltr" }, ids.length ? `Took ${ids.join(", ")}` : "No order number taken"),
           renderReply(answer),
         );
       } catch (error) {

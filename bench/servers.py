@@ -1,0 +1,87 @@
+"""Starting a server in a process of its own (pinned to a core when asked) and stopping it."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def call(url: str, body: Any = None, headers: Mapping[str, str] | None = None) -> tuple[int, bytes]:
+    """POST `body` as JSON (GET when None): the status and body, or (0, b"") when nothing
+    answered."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data, dict(headers or {}))
+    try:
+        with _NO_PROXY.open(request, timeout=5) as response:
+            return int(response.status), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+    except OSError:
+        return 0, b""
+
+
+@contextmanager
+def running(
+    command: Sequence[str],
+    ready: Callable[[], bool],
+    *,
+    cpu: str | None = None,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    log: Path | None = None,
+    timeout: float = 120,
+) -> Iterator[tuple[subprocess.Popen[bytes], float]]:
+    """`command` running (under `taskset -c cpu` when given) until `ready()` says so; yields the
+    process and the seconds it took. In a process group of its own, stopped whole (SIGTERM, then
+    SIGKILL): servers that run their app in worker processes go with it."""
+    if cpu is not None:
+        command = ["taskset", "-c", cpu, *command]
+    started = time.perf_counter()
+    output = open(log or os.devnull, "wb")  # noqa: SIM115 (closed below)
+    process = subprocess.Popen(
+        list(command),
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        stdout=output,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        while not ready():
+            if process.poll() is not None:
+                tail = log.read_text(errors="replace")[-3000:] if log else ""
+                raise RuntimeError(f"{command[0]} exited with {process.returncode}\n{tail}")
+            if time.perf_counter() - started > timeout:
+                raise RuntimeError(f"{' '.join(command)} did not answer in {timeout:g} s")
+            time.sleep(0.02)
+        yield process, time.perf_counter() - started
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
+        output.close()
