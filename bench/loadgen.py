@@ -63,7 +63,7 @@ def run(url: str, lua: Path, connections: int, seconds: float, cpu: str | None) 
         require_wrk(),
         "-t1",
         f"-c{connections}",
-        f"-d{seconds}s",
+        f"-d{max(1, round(seconds))}s",  # wrk takes whole seconds
         "--latency",
         "-s",
         str(lua),

@@ -249,9 +249,8 @@ class Phrasebook:
     def _write(self, value: object, spec: str) -> str:
         """A value as a template shows it: a date in the locale's format, isolated in a
         right-to-left language."""
-        if isinstance(value, dt.date):
-            return self.isolate(self.date(value, spec))
-        return self.isolate(str(value))
+        text = self.date(value, spec) if isinstance(value, dt.date) else str(value)
+        return f"{FSI}{text}{PDI}" if self.right_to_left else text
 
     def sentences(self, *parts: str) -> str:
         """Sentences of one message, joined the locale's way (SENTENCE_SEPARATORS)."""

@@ -79,7 +79,9 @@ async def answer(
     turn = platform.to_turn(payload, interest_type, language, routes)
     # Who may see which orders: as given, signed by the shop, or a guest (identity.py).
     asker = services.trust.judge(turn.asker, *platform.proof(payload))
-    turn = replace(turn, asker=asker, session=platform.session(payload))
+    session = platform.session(payload)
+    if asker is not turn.asker or session != turn.session:  # a copy costs more than a check
+        turn = replace(turn, asker=asker, session=session)
     reply = await dispatch(services, turn, platform.interest_field, started, content)
     log["interest_type"] = turn.interest_type
     log["locale"] = reply.locale

@@ -359,12 +359,16 @@ class CatalogTranslations(gettext.NullTranslations):
 
     def pgettext(self, context: str, message: str) -> str:
         strings = self._reviewed.get((context, message))
-        return strings[0] if strings and len(strings) == 1 else message
+        if strings and len(strings) == 1:
+            return strings[0]
+        return self.parent.pgettext(context, message) if self.parent else message
 
     def npgettext(self, context: str, msgid1: str, msgid2: str, n: int) -> str:
         strings = self._reviewed.get((context, msgid1))
         if strings and len(strings) == self.forms:
             return strings[self.plural_index(n)]
+        if self.parent is not None and self.parent.forms == self.forms:
+            return self.parent.npgettext(context, msgid1, msgid2, n)
         return msgid1 if n == 1 else msgid2
 
 

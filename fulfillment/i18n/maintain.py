@@ -275,9 +275,10 @@ def init(locales_dir: Path, locale: str, inherits: str | None = None) -> Path:
                 f"{locale} can inherit from another catalog of its own language only "
                 "(en_AU from en_GB, pt_PT from pt_BR)"
             )
-        if inherits != SOURCE_LOCALE and not (
-            locales_dir / inherits / "LC_MESSAGES" / "messages.po"
-        ).exists():
+        if (
+            inherits != SOURCE_LOCALE
+            and not (locales_dir / inherits / "LC_MESSAGES" / "messages.po").exists()
+        ):
             raise CatalogError(f"there is no catalog for {inherits} in {locales_dir}")
     template = parse(locales_dir / TEMPLATE, locale)
     if isinstance(template, Problem):

@@ -32,8 +32,7 @@ class Resolved:
     source: Source
     state: str  # translated, stale, inherited, untranslated, missing or broken
     strings: tuple[str, ...] | None  # what is served; None: nothing (the fallback answers)
-    entry: Entry | None = None
-    origin: str | None = None  # for an inherited entry, the locale whose translation it is
+    entry: Entry | None = None  # an inherited entry: the parent's (or its parent's) entry
 
 
 @dataclass
@@ -197,11 +196,7 @@ def resolve(
         if parent is not None and _inheritable(inherited, locale, parent.locale):
             assert inherited is not None
             resolution.entries[source.key] = Resolved(
-                source,
-                "inherited",
-                inherited.strings,
-                inherited.entry,
-                inherited.origin or parent.locale,
+                source, "inherited", inherited.strings, inherited.entry
             )
             continue
         if parent is not None:

@@ -8,7 +8,8 @@ entry is not served and the mistake is reported. It also:
 - parses entries with CLDR's number of plural forms, whatever the Plural-Forms header says
   (a wrong header is one finding, not a reason to lose every plural entry);
 - reads `#| msgid` lines (the English an entry was translated from, before it changed) into
-  `previous_id`: Babel reads them as user comments and writes them back as `# | msgid`.
+  `previous_id`: Babel reads them as user comments and writes them back as `# | msgid`;
+- reads the header's `X-Inherits-From` (catalogs.py, inheritance), which Babel drops.
 """
 
 from __future__ import annotations

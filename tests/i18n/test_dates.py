@@ -126,7 +126,7 @@ def test_a_translator_s_format_changes_the_reply(tmp_path: Path) -> None:
     assert [
         p
         for p in check_all(locales, INTENTS_DIR, "de")
-        if p.path == path and p.rule in ("placeholder", "syntax")
+        if "replies.delivered'" in p.message and p.rule in ("placeholder", "syntax")
     ] == []
     german = book("de", locales)
     said = german.reply("delivered", {"order_id": "748596", "delivered_date": DAY})

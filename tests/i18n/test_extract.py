@@ -10,6 +10,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po
 
+from fulfillment.intents import load_intent
 from fulfillment.settings import PROJECT_ROOT
 
 POT = PROJECT_ROOT / "locales" / "messages.pot"
@@ -56,9 +57,19 @@ def test_every_entry_has_context_and_translator_comments(extracted: Catalog) -> 
 
 
 def test_plural_phrases_are_plural_entries(extracted: Catalog) -> None:
+    phrase = load_intent(PROJECT_ROOT / "intents" / "order-status.yaml").phrases["item_count"]
     item_count = extracted.get(
-        ("It contains {count} item.", "It contains {count} items."),
-        context="order-status:phrases.item_count",
+        (phrase.one, phrase.other), context="order-status:phrases.item_count"
     )
     assert item_count is not None
     assert item_count.pluralizable
+
+
+def test_short_texts_tell_translators_their_limit(extracted: Catalog) -> None:
+    text = load_intent(PROJECT_ROOT / "intents" / "order-status.yaml").phrases["card.button"].text
+    button = extracted.get(text, context="order-status:phrases.card.button")
+    assert button is not None
+    assert (
+        "Shown as a button label: at most 20 characters (Messenger cuts button titles at 20)."
+        in " ".join(button.auto_comments)
+    )
