@@ -170,6 +170,7 @@ class RequestCounts:
 
     def __init__(self, buckets: tuple[float, ...]) -> None:
         self.bounds = [*buckets, math.inf]
+        self.les: list[str] = [floatToGoString(b) for b in self.bounds]  # type: ignore[no-untyped-call]
         self.counts: dict[tuple[str, str], list[float]] = {}  # [count, created]
         # platform -> [count in each bucket (not cumulative)..., sum, created]
         self.latency: dict[str, list[float]] = {}
@@ -191,16 +192,14 @@ class RequestCounts:
             "Requests answered, by platform and outcome.",
             labels=["platform", "outcome"],
         )
-        for (platform, outcome), (count, created) in self.counts.items():
-            requests.add_metric([platform, outcome], count, created=created)
+        for (platform, outcome), (count, since) in self.counts.items():
+            requests.add_metric([platform, outcome], count, created=since)
         yield requests
         name = "fulfillment_request_seconds"
         latency = HistogramMetricFamily(name, "Time to answer a request.", labels=["platform"])
         for platform, values in self.latency.items():
-            cumulative = list(accumulate(values[: len(self.bounds)]))
-            buckets = [
-                (floatToGoString(b), n) for b, n in zip(self.bounds, cumulative, strict=True)
-            ]
+            cumulative = accumulate(values[: len(self.bounds)])
+            buckets = list(zip(self.les, cumulative, strict=True))
             latency.add_metric([platform], buckets, values[-2])
         yield latency
         created = GaugeMetricFamily(
