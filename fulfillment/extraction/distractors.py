@@ -15,37 +15,32 @@ from dataclasses import dataclass
 
 from babel.dates import get_month_names
 
-from fulfillment.extraction.normalize import TOUCHING_UNSPACED
+from fulfillment.extraction.normalize import TOUCHING, TOUCHING_UNSPACED
 
-# Not inside a word or a hyphenated code; kanji and kana right against it are no word of it
-# ("電話090-1234-5678"). These run only around a candidate, where the cost does not count.
-_B = rf"(?<!{TOUCHING_UNSPACED})"
-_E = rf"(?!{TOUCHING_UNSPACED})"
 
-SEPARATED: dict[str, str] = {
-    "phone number": (
-        _B
-        + r"(?:\(\d{2,5}\)[\s.-]?)?\d{2,5}(?:[\s.-]\d{2,5}){2,4}"
-        + _E
-        + r"|(?<![\w+])\+\d{1,3}(?:[\s.-]?\(?\d{1,5}\)?)(?:[\s.-]?\d{2,8}){1,4}"
-        + _E
-        + r"|"
-        + _B
-        + r"\(\d{2,5}\)\s?\d{3,5}[\s.-]?\d{3,5}"
-        + _E
-    ),
-    "date": (
-        _B
-        + r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}"
-        + _E
-        + r"|"
-        + _B
-        + r"\d{1,2}[./]\d{1,2}(?![\w/.-]?\d)"
-    ),
-    "time": _B + r"\d{1,2}[:h]\d{2}(?!\d)",
-    "amount": _B + r"\d+(?:[.,\s]\d{3})*[.,]\d{2}" + _E,
-    "postcode": _B + r"\d{5}-\d{3}" + _E,
-}
+def separated(touching: str) -> dict[str, str]:
+    """The separator-shaped distractors, each not inside a word or a hyphenated code: not
+    touching `touching` (normalize.TOUCHING; in languages written without spaces,
+    TOUCHING_UNSPACED: kanji and kana right against it are no word of it, "電話090-1234-5678")."""
+    b = rf"(?<!{touching})"
+    e = rf"(?!{touching})"
+    return {
+        "phone number": (
+            rf"{b}(?:\(\d{{2,5}}\)[\s.-]?)?\d{{2,5}}(?:[\s.-]\d{{2,5}}){{2,4}}{e}"
+            rf"|(?<![\w+])\+\d{{1,3}}(?:[\s.-]?\(?\d{{1,5}}\)?)(?:[\s.-]?\d{{2,8}}){{1,4}}{e}"
+            rf"|{b}\(\d{{2,5}}\)\s?\d{{3,5}}[\s.-]?\d{{3,5}}{e}"
+        ),
+        "date": (
+            rf"{b}\d{{1,4}}[./-]\d{{1,2}}[./-]\d{{1,4}}{e}"
+            rf"|{b}\d{{1,2}}[./]\d{{1,2}}(?![\w/.-]?\d)"
+        ),
+        "time": rf"{b}\d{{1,2}}[:h]\d{{2}}(?!\d)",
+        "amount": rf"{b}\d+(?:[.,\s]\d{{3}})*[.,]\d{{2}}{e}",
+        "postcode": rf"{b}\d{{5}}-\d{{3}}{e}",
+    }
+
+
+SEPARATED = separated(TOUCHING)
 ADDRESSES: dict[str, str] = {
     "e-mail address": r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
     "web address": r"(?:https?://|www\.)\S+",
@@ -81,8 +76,10 @@ class Distractor:
 
 
 class DistractorFinder:
-    def __init__(self) -> None:
-        self._separated = [(kind, re.compile(p)) for kind, p in SEPARATED.items()]
+    def __init__(self, unspaced: bool = False) -> None:
+        """`unspaced`: for languages written without spaces (normalize.TOUCHING_UNSPACED)."""
+        patterns = separated(TOUCHING_UNSPACED) if unspaced else SEPARATED
+        self._separated = [(kind, re.compile(p)) for kind, p in patterns.items()]
         self._addresses = [(kind, re.compile(p)) for kind, p in ADDRESSES.items()]
 
     def addresses(self, text: str) -> list[Distractor]:

@@ -254,6 +254,13 @@ def _vocabulary_words(vocabulary: Vocabulary, category: str, language: str) -> l
     return [*table.get(ANY, []), *table.get(language, [])]
 
 
+# One finder of separator-shaped distractors per kind of boundary, shared.
+_DISTRACTORS = {
+    TOUCHING: DistractorFinder(),
+    TOUCHING_UNSPACED: DistractorFinder(unspaced=True),
+}
+
+
 class _Language:
     """One language's tokenizer and the cue words and distractor words found on its tokens,
     and its number words (None: no digits spelled out in this language)."""
@@ -313,6 +320,8 @@ class _Language:
             "month": months,
             "clock": CLOCK_WORDS,
         }
+        # Phones, dates and amounts around a number, with the same boundaries.
+        self.distractors = _DISTRACTORS[touching]
         self.cues = CueFinder(
             self.nlp, {label: sorted(_spellings(entries)) for label, entries in words.items()}
         )
@@ -381,7 +390,6 @@ class Extractor:
         # answered at once, and the search starts at most this far before the first digit.
         self._digit_lead = digit_lead(self._any_format.pattern, re.IGNORECASE)
         self._full = [(fmt, re.compile(fmt.pattern, re.IGNORECASE)) for fmt in spec.formats]
-        self._distractors = DistractorFinder()
         # The languages the designers' data names, each with its tokenizer, and the generic
         # one for every other language, with every language's words.
         languages = spec.languages
@@ -467,7 +475,7 @@ class Extractor:
             candidates = self._join_spaced(text, normalized, spaced, cues, candidates)
         if spelled:
             candidates = _add_spelled(candidates, spelled)
-        finder = self._distractors
+        finder = tongue.distractors
         addresses = finder.addresses(normalized)
         for candidate in candidates:
             if not addresses and finder.alone(normalized, candidate.start, candidate.end):

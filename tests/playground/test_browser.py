@@ -353,6 +353,10 @@ def test_all_languages_side_by_side(page: Page, options: dict[str, Any], screens
     for column, locale in zip(columns.all(), locales, strict=True):
         assert column.get_attribute("lang") == locale["tag"]
         expect(column.locator("[data-testid=bubble]").first).to_contain_text("748596")
+        # Arabic reads right to left, its bubbles too; the others left to right.
+        bubble = column.locator("[data-testid=bubble]").first
+        direction = bubble.evaluate("node => getComputedStyle(node).direction")
+        assert direction == ("rtl" if locale["code"] == "ar" else "ltr"), locale["code"]
     # Side by side on a laptop: the first columns share a row.
     first, second = (columns.nth(i).bounding_box() for i in range(2))
     assert first is not None
@@ -474,7 +478,7 @@ def test_api_errors_are_shown_readably(page: Page) -> None:
     expect(error).to_contain_text("HTTP 422")
     expect(error).to_contain_text("invalid_request")
     expect(error).to_contain_text("The locale 'xx' is not served.")
-    expect(error).to_contain_text("served: de")
+    expect(error).to_contain_text("served: ar, de, en_AU")
     expect(page.get_by_test_id("status")).to_contain_text("failed")
     expect(page.get_by_test_id("try-form")).to_be_visible()
 
@@ -584,6 +588,23 @@ def test_a_three_turn_conversation_by_tapping_a_chip(
     )
     expect(log.get_by_test_id("pv-meta")).to_have_count(0)
     expect(page.get_by_test_id("status")).to_contain_text("A new conversation")
+
+
+@pytest.mark.parametrize("platform", ["dialogflow-es", "dialogflow-cx", "rasa"])
+def test_a_guest_conversation(page: Page, screenshots: Path, platform: str) -> None:
+    sign_in(page)
+    page.get_by_test_id("tab-conversation").click()
+    page.get_by_test_id("conversation-platform").select_option(platform)
+    page.get_by_test_id("conversation-customer").select_option("WEB:playground-guest")
+    log = page.get_by_test_id("conversation-log")
+    talk(page, "where is my order 100002?")
+    expect(log.get_by_test_id("pv-meta")).to_have_count(1)
+    expect(log).to_contain_text("e-mail address you used for order 100002")
+    expect(log).not_to_contain_text("Running shoes")
+    talk(page, "ram123@gmail.com")
+    expect(log.get_by_test_id("pv-meta")).to_have_count(2)
+    expect(log).to_contain_text("Running shoes")
+    page.screenshot(path=screenshots / f"guest-{platform}.png", full_page=True)
 
 
 def test_a_chip_tapped_in_try_a_phrase_goes_on_as_a_conversation(page: Page) -> None:

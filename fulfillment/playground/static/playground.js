@@ -336,7 +336,11 @@
         ...platform.surfaces.map((surface) => h("option", { value: surface.id, text: surface.label })),
       );
       const customer = selectedCustomer($('select[name="customer"]', form));
-      const matching = platform.surfaces.find((s) => s.channel && s.channel === customer.channel);
+      // A customer no surface vouches for (a web visitor, a guest) talks on the web chat,
+      // the surface that carries the customer's own channel.
+      const matching =
+        platform.surfaces.find((s) => s.channel && s.channel === customer.channel) ||
+        platform.surfaces.find((s) => !s.channel);
       const kept = platform.surfaces.some((s) => s.id === before) ? before : null;
       select.value = (forCustomer && matching ? matching.id : kept) || (matching || platform.surfaces[0]).id;
     }
@@ -1084,6 +1088,7 @@
         userId: customer.userId,
         userName: customer.userName,
         firstName: customer.firstName,
+        guest: Boolean(customer.guest),
       },
     };
   }
