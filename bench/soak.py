@@ -32,8 +32,6 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +47,8 @@ from bench.__main__ import (
     server,
     service_env,
 )
+from bench.servers import NICENESS, raised_priority
+from bench.servers import renice as renice  # for tests/test_faults.py
 from fulfillment.adapters import PLATFORMS
 from fulfillment.settings import Settings
 from fulfillment.webhooks import SEED_PATH
@@ -60,12 +60,6 @@ CAPACITY_CONNECTIONS = 32
 # this many are in flight, as in wrk2; a connection opened per waiting request would add the
 # cost of accepting it to a server already behind.
 SOAK_CONNECTIONS = 64
-# On a shared machine other processes land on the server's core and take half of it, and a
-# server at 80 % of what it did alone falls behind for good. Server and generator run at this
-# niceness when allowed (root), and so does their autogroup: with autogroups (Linux's default
-# for desktops and many VMs) the CPU is shared between sessions first, and a thread's nice
-# only counts inside its own session. Neighbours at the default priority get about a tenth.
-NICENESS = -10
 NOT_FOUND = "I couldn't find order"
 
 
@@ -265,32 +259,6 @@ def _timeline(records: openload.Records, window: float) -> list[dict[str, Any]]:
             }
         )
     return timeline
-
-
-def renice(pid: int) -> bool:
-    """Run `pid` (0: this process) at NICENESS; False when not allowed (not root)."""
-    try:
-        os.setpriority(os.PRIO_PROCESS, pid, NICENESS)
-    except OSError:  # not root: run at the normal priority, the figures say so
-        return False
-    return True
-
-
-@contextmanager
-def raised_priority(*pids: int) -> Iterator[bool]:
-    """`pids` (0: this process) and their autogroup at NICENESS while inside; yields whether
-    that was allowed. The autogroup (all processes of this session) gets its nice back after."""
-    autogroup = Path("/proc/self/autogroup")
-    before: str | None = None
-    with suppress(OSError, IndexError):
-        before = autogroup.read_text().split()[2]  # "/autogroup-123 nice 0"
-        autogroup.write_text(str(NICENESS))
-    try:
-        yield all([renice(pid) for pid in pids])
-    finally:
-        if before is not None:
-            with suppress(OSError):
-                autogroup.write_text(before)
 
 
 def schedstat(pid: int) -> tuple[float, float]:

@@ -16,7 +16,7 @@ from fulfillment.domain import (
     derived_status,
 )
 from fulfillment.extraction.extractor import Extraction
-from fulfillment.handlers.order_status import order_messages, order_summary
+from fulfillment.handlers.order_status import order_lines, order_messages
 from fulfillment.handlers.parcels import TroublePolicy
 from fulfillment.phrasing import Phrasebook
 from fulfillment.reply import (
@@ -253,7 +253,7 @@ def every_reply(book: Phrasebook, response_type: ResponseType) -> list[dict[str,
         + _told(open_order, book, response_type),
     )
     several = [sample_order(OrderStatus.SHIPPED), sample_order(OrderStatus.PROCESSING, "748597")]
-    summaries = book.join_list([order_summary(order, book) for order in several])
+    summaries = order_lines(several, book)
     asked = _text(book.reply("which_order", {"orders": summaries, "first_name": first_name}))
     if response_type is not ResponseType.TEXT:
         asked += (SuggestionsMessage(tuple(order.number for order in several)),)
