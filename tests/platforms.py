@@ -124,8 +124,14 @@ def seed_texts(body: dict[str, Any]) -> list[str]:
 
 
 def es_texts(body: dict[str, Any]) -> list[str]:
-    text: str = body["fulfillmentText"]
-    return text.split("\n") if text else []
+    # The untagged text messages, one per bubble (fulfillmentText joins them with line
+    # breaks, and a message may hold line breaks of its own: a list of orders).
+    return [
+        t
+        for m in body.get("fulfillmentMessages", [])
+        if "text" in m and "platform" not in m
+        for t in m["text"]["text"]
+    ]
 
 
 def cx_texts(body: dict[str, Any]) -> list[str]:

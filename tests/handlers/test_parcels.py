@@ -61,7 +61,8 @@ def test_two_parcels_in_every_locale(shared_client: TestClient, locale: str) -> 
     # The summary, then one message per parcel, each with its carrier's words and items.
     assert len(said) == 3
     assert "556677" in said[0]
-    assert "2" in said[0]
+    # "2 parcels", unless the language says two with a word of its own (Arabic's dual).
+    assert "2" in said[0] or "طردين" in said[0]
     assert "Linen shirt" in said[1]
     assert "Straw hat" in said[2]
     assert "DHL" in said[2]
