@@ -38,6 +38,7 @@ from typing import Any
 from bench import loadgen, orders, peer
 from bench.servers import NICENESS, call, free_port, raised_priority, running
 from fulfillment.adapters import PLATFORMS
+from fulfillment.cli import EVENT_LOOP
 from fulfillment.webhooks import RASA_PATH, SEED_PATH
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,13 +110,18 @@ def _command(app: str) -> list[str]:
 
 @contextmanager
 def server(
-    app: str, env: dict[str, str], cpu: str | None, probe: tuple[str, dict[str, Any]]
+    app: str,
+    env: dict[str, str],
+    cpu: str | None,
+    probe: tuple[str, dict[str, Any]],
+    options: tuple[str, ...] = (),
 ) -> Iterator[tuple[str, subprocess.Popen[bytes], float]]:
-    """SERVICE or BARE in a process of its own; yields its base URL, the process and its
-    cold-start seconds (process start to the first good answer to `probe`)."""
+    """SERVICE or BARE (with `options` on its command line) in a process of its own; yields
+    its base URL, the process and its cold-start seconds (process start to the first good
+    answer to `probe`)."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    command = [*_command(app), "--host", "127.0.0.1", "--port", str(port)]
+    command = [*_command(app), *options, "--host", "127.0.0.1", "--port", str(port)]
     log = Path(env["BENCH_LOG"]) if "BENCH_LOG" in env else None
     with running(
         command,
@@ -217,7 +223,10 @@ def _table(
         )
 
 
-BARE_NAME = "bare Starlette (uvicorn)"
+# The baseline runs on the loop the service is served on, so that only the apps differ; the
+# same app on uvicorn's default loop (uvloop) is measured next to it.
+BARE_NAME = f"bare Starlette (uvicorn, {EVENT_LOOP})"
+UVLOOP_NAME = "bare Starlette (uvicorn, uvloop)"
 SEED_NAME = "service, seed with orderId"
 TEXT_NAME = "service, seed with free text only"
 RASA_NAME = "service, Rasa /webhook"
@@ -279,7 +288,8 @@ def run(raised: bool) -> None:
             server(SERVICE, shipped_env(demo), server_cpu, (SEED_PATH, SEED_ENTITY))
         )
         results["cold_start_seconds"] = round(cold, 2)
-        bare, _, _ = stack.enter_context(server(BARE, {}, server_cpu, ("/bare", {"ping": 1})))
+        bare_probe = ("/bare", {"ping": 1})
+        bare, _, _ = stack.enter_context(server(BARE, {}, server_cpu, bare_probe))
         rasa_body = json.loads(RASA_REQUEST.read_text(encoding="utf-8"))
         targets = [
             Target(BARE_NAME, bare + "/bare", SEED_ENTITY, "748596"),
@@ -292,6 +302,10 @@ def run(raised: bool) -> None:
             for name, (path, body) in SCENARIOS.items()
             if path not in (SEED_PATH, RASA_PATH)
         ]
+        if EVENT_LOOP != "uvloop":
+            options = ("--loop", "uvloop")
+            uvloop, _, _ = stack.enter_context(server(BARE, {}, server_cpu, bare_probe, options))
+            targets.insert(1, Target(UVLOOP_NAME, uvloop + "/bare", SEED_ENTITY, "748596"))
         if peer_python is not None:
             empty = stack.enter_context(
                 peer.action_server(peer.EMPTY_ACTION, work / "peer-empty", cpu=server_cpu)
@@ -338,6 +352,10 @@ def run(raised: bool) -> None:
 
     if not args.throughput_only:
         results["lookup_scaling_rps"] = scaling = lookup_scaling(args, work, server_cpu, wrk_cpu)
+        print(
+            "\nlookups, seed with orderId at 64 connections: "
+            + ", ".join(f"{int(size):,} orders {rps:,.0f} req/s" for size, rps in scaling.items())
+        )
         if "1000000" in scaling:
             targets_met.append(
                 (

@@ -1,6 +1,7 @@
 """The baseline: a bare Starlette app with one POST route that parses the body (json.loads)
 and returns a fixed JSON of about 200 bytes. Run with `python -m bench.bare --port N`: uvicorn
-with the options `fulfillment serve` gives the service, so that only the apps differ."""
+with the options `fulfillment serve` gives the service, so that only the apps differ (`--loop
+uvloop`: on uvicorn's default loop instead of the one `serve` uses)."""
 
 from __future__ import annotations
 
@@ -46,10 +47,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--loop", help="uvicorn's event loop  [default: the one `serve` uses]")
     args = parser.parse_args()
-    uvicorn.run(
-        "bench.bare:create_app", factory=True, host=args.host, port=args.port, **server_options()
-    )
+    options = server_options()
+    if args.loop:
+        options["loop"] = args.loop
+    uvicorn.run("bench.bare:create_app", factory=True, host=args.host, port=args.port, **options)
 
 
 if __name__ == "__main__":

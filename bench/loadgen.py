@@ -71,7 +71,11 @@ def run(url: str, lua: Path, connections: int, seconds: float, cpu: str | None) 
     ]
     if cpu is not None:
         command = ["taskset", "-c", cpu, *command]
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    return read_figures(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
+
+
+def read_figures(output: str) -> Figures:
+    """wrk's report (with --latency) as Figures; errors are non-2xx answers and socket errors."""
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
     p50 = _ms(re.search(r"\s50%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
     p99 = _ms(re.search(r"\s99%\s+(\S+)", output).group(1))  # type: ignore[union-attr]

@@ -144,6 +144,8 @@ def create_app(settings: Settings | None = None) -> ServiceApp:
             gc.freeze()
             gc.enable()
         app.state.services = services
+        if isinstance(app, ServiceApp) and app.webhooks is not None:
+            app.webhooks.services = services
         if services.generated_key:
             # The example request only where it would answer: its order, for its asker.
             store = services.store
@@ -204,5 +206,5 @@ def create_app(settings: Settings | None = None) -> ServiceApp:
     )
     app.state.openapi = openapi_document()
     if not settings.cors_origins:  # CORSMiddleware has headers to add to their answers
-        app.webhooks = Webhooks(app.state, AccessLog(app_metrics, settings.log_order_numbers))
+        app.webhooks = Webhooks(AccessLog(app_metrics, settings.log_order_numbers))
     return app

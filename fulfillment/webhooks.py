@@ -138,12 +138,12 @@ _REPLACED = (b"cache-control", b"x-content-type-options")
 class Webhooks:
     """Every platform's webhook in plain ASGI, for POSTs to their paths (see the module doc).
 
-    `services` is read from `state` (the app's, set at start-up) on every call."""
+    `services` is set by the app's start-up (app.py), as `app.state.services` is."""
 
-    def __init__(self, state: Any, access: AccessLog) -> None:
-        self.state = state
+    def __init__(self, access: AccessLog) -> None:
         self.access = access
         self.platforms: dict[str, Platform[Any]] = {p.path: p for p in PLATFORMS.values()}
+        self.services: Services | None = None
 
     def route(self, scope: Scope) -> Platform[Any] | None:
         """The platform a request is for, when this answers it."""
@@ -213,7 +213,9 @@ class Webhooks:
         """Credentials first (a stranger's body is never read), then the body, validated, then
         `answer`."""
         started = time.monotonic()
-        services: Services = self.state.services
+        services = self.services
+        if services is None:
+            raise RuntimeError("the app has not started (no lifespan startup)")
         content = services.content  # read once (see `answer`)
         services.credentials.check_raw(
             headers.get(b"authorization"),

@@ -62,14 +62,15 @@ _DIGIT = re.compile(r"\d")
 _SPACE = re.compile(r"\s")
 
 
-def _count_words(text: str, start: int, end: int, numbers: bool = True) -> int:
-    """How many words stand in text[start:end]; spaces and punctuation do not count, nor
-    numbers when `numbers` is False: in Turkish "748596 ve 748597 numarali siparislerim" (the
-    cue word after the numbers), two words stand between the first number and the cue."""
-    if end <= start:
-        return 0
-    words = _WORD.findall(text, start, end)
-    return len(words) if numbers else sum(not word.isdigit() for word in words)
+def _count_words(text: str, start: int, end: int) -> int:
+    """How many words stand in text[start:end]; spaces and punctuation do not count."""
+    return len(_WORD.findall(text, start, end)) if end > start else 0
+
+
+def _count_words_but_numbers(text: str, start: int, end: int) -> int:
+    """_count_words, numbers not counted: in Turkish "748596 ve 748597 numarali siparislerim"
+    (the cue word after the numbers), two words stand between the first number and the cue."""
+    return sum(not word.isdigit() for word in _WORD.findall(text, start, end))
 
 
 def digit_lead(pattern: str, flags: int = 0) -> int | None:
@@ -339,11 +340,6 @@ def _standing_alone(touching: str, prefixes: list[str]) -> str:
     return f"(?:(?<!{touching})|{after})"
 
 
-def _nearness(cue: tuple[int, str, int, int]) -> tuple[int, int]:
-    """How near a cue word before a number is: (words between, where it starts)."""
-    return cue[0], cue[2]
-
-
 def _no_runs(text: str) -> list[Run]:
     return []
 
@@ -575,7 +571,7 @@ class Extractor:
                             f"({text[cue_start:cue_end]!r} next to it)"
                         )
                         return
-                elif label == "order" and _count_words(text, end, cue_start, numbers=False) < 3:
+                elif label == "order" and _count_words_but_numbers(text, end, cue_start) < 3:
                     order_after = True
         for distractor in distractors:
             if candidate.joined and distractor.kind == "phone number":
@@ -587,10 +583,15 @@ class Extractor:
             nearest = before[0]
             if len(before) > 1:
                 before.sort()
+                nearest = before[0]
                 # Of the cue words as near as the nearest (they end in the same gap before
                 # the number), the one that starts first, the longest, says what it is:
                 # "tracking number" is a tracking cue, not the marker "number".
-                nearest = min(before, key=_nearness)
+                for cue in before:
+                    if cue[0] != nearest[0]:
+                        break
+                    if cue[2] < nearest[2]:
+                        nearest = cue
         adjacent_cue = nearest is not None and nearest[0] == 0 and nearest[1] in ("order", "marker")
         if not adjacent_cue and len(candidate.text) == 4 and _YEAR.fullmatch(candidate.text):
             reasons.append("looks like a year")

@@ -104,7 +104,7 @@ def order_values(order: Order, book: Phrasebook) -> dict[str, object]:
 def status_text(order: Order, book: Phrasebook, instead: str | None = None) -> str:
     """The status reply (or `instead`, the sentence that replaces it), then the items."""
     text = instead or book.reply(order.status.value, order_values(order, book))
-    # Products are counted, not units: "2 products: 2 × Kurta and Sandals".
+    # Products are counted, not units: "2 products: 2 x Kurta and Sandals".
     products = len(order.items)
     if 0 < products <= MAX_LISTED_ITEMS:
         names = book.join_list([item_name(item, book) for item in order.items])

@@ -169,9 +169,7 @@ def test_no_number_and_several_open_orders_in_other_languages(
             (RAVI_ORDERS[1], "Steel water bottle"),
         )
     ]
-    expected = words.reply(
-        "which_order", {"orders": "\n".join(summaries), "first_name": "Ravi"}
-    )
+    expected = words.reply("which_order", {"orders": "\n".join(summaries), "first_name": "Ravi"})
     assert text == expected
 
 

@@ -4,6 +4,7 @@ and costs that entry only: the language stays served."""
 from __future__ import annotations
 
 import datetime as dt
+import gettext
 import shutil
 from collections import Counter
 from decimal import Decimal
@@ -18,7 +19,7 @@ from babel.messages.pofile import read_po, write_po
 from babel.numbers import format_currency
 from click.testing import CliRunner
 from starlette.testclient import TestClient
-from support import API_KEY, CATALOGS, LOCALES, build_request
+from support import API_KEY, CATALOGS, LOCALES, build_request, msgstr, replace_msgstr
 
 from fulfillment.app import SEED_PATH, create_app
 from fulfillment.cli import main
@@ -30,6 +31,7 @@ from fulfillment.i18n.catalogs import (
     read_catalog,
     read_template,
 )
+from fulfillment.i18n.checks import plural_rule
 from fulfillment.i18n.sources import intents_sources
 from fulfillment.intents import load_intent
 from fulfillment.phrasing import DATE_SKELETON, Phrasebook
@@ -49,7 +51,18 @@ def test_catalog_is_complete_and_sound(locale: str) -> None:
     assert not isinstance(catalog, Exception)
     # The header agrees with CLDR, or a plural form would be silently lost.
     assert catalog.catalog.num_plurals == get_plural(locale).num_plurals
-    assert catalog.catalog.num_plurals == len(Locale.parse(locale).plural_form.tags | {"other"})
+    # One form per CLDR category a count can take, and each form one category. Counts are
+    # whole numbers: a category only fractions take has no form in a gettext catalog (Polish
+    # "other", 1,5 produktu; gettext's nplurals=3 for CLDR's one, few, many, other).
+    cldr = Locale.parse(locale).plural_form
+    index = gettext.c2py(get_plural(locale).plural_expr)
+    category: dict[int, set[str]] = {}
+    for count in [*range(1001), *(m * 10**k for k in range(3, 10) for m in (1, 2, 5))]:
+        category.setdefault(index(count), set()).add(cldr(count))
+    assert sorted(category) == list(range(catalog.catalog.num_plurals))
+    assert all(len(names) == 1 for names in category.values()), category
+    # ...and the checks name each form by that category ("missing plural form [2] (many)").
+    assert plural_rule(locale)[2] == tuple(category[form].pop() for form in sorted(category))
 
 
 def test_intents_template_and_catalogs_agree() -> None:
@@ -215,10 +228,30 @@ def test_a_missing_plural_form_is_named(tmp_path: Path) -> None:
     assert "en_GB" in load_translations(locales)
 
 
+def _item_count() -> tuple[str, str, str]:
+    """The item_count entry: its msgctxt, and its English (one, other)."""
+    phrase = SPEC.phrases["item_count"]
+    assert phrase.one is not None
+    assert phrase.other is not None
+    return SPEC.context("phrases.item_count"), phrase.one, phrase.other
+
+
 def test_a_wrong_plural_header_costs_nothing_but_a_finding(tmp_path: Path) -> None:
     locales = _copy(tmp_path)
     baseline = check_all(locales, INTENTS_DIR)
-    path = _edit(locales, "en_GB", "nplurals=2; plural=(n != 1);", "nplurals=1; plural=0;")
+    rule = get_plural("en_GB")
+    assert rule.num_plurals == 2
+    context, one, _other = _item_count()
+    forms = msgstr(locales / "en_GB" / "LC_MESSAGES" / "messages.po", context, one)
+    assert isinstance(forms, tuple)
+    assert len(forms) == 2
+    assert forms[0] != forms[1]
+    path = _edit(
+        locales,
+        "en_GB",
+        f"nplurals={rule.num_plurals}; plural={rule.plural_expr};",
+        "nplurals=1; plural=0;",
+    )
     problems = _added(locales, baseline)
     lines = path.read_text(encoding="utf-8").splitlines()
     line = next(n for n, text in enumerate(lines, 1) if text.startswith('"Plural-Forms:'))
@@ -228,20 +261,22 @@ def test_a_wrong_plural_header_costs_nothing_but_a_finding(tmp_path: Path) -> No
     ]
     # Entries are read with CLDR's forms, so every plural entry is still served, right.
     book = Phrasebook(SPEC, "en_GB", load_translations(locales)["en_GB"])
-    assert book.whole(lambda b: b.plural("item_count", 1))[1] == "It contains 1 item."
-    assert book.whole(lambda b: b.plural("item_count", 3))[1] == "It contains 3 items."
+    assert book.whole(lambda b: b.plural("item_count", 1)) == (book, forms[0].format(count=1))
+    assert book.whole(lambda b: b.plural("item_count", 3)) == (book, forms[1].format(count=3))
 
 
 def test_one_plural_form_too_many_costs_that_entry(tmp_path: Path) -> None:
     locales = _copy(tmp_path)
     baseline = check_all(locales, INTENTS_DIR)
-    path = _edit(
-        locales,
-        "de",
-        'msgstr[1] "Die Bestellung enthält {count} Artikel."',
-        'msgstr[1] "Die Bestellung enthält {count} Artikel."\nmsgstr[2] "Zu viele."',
-    )
-    line = _line_of(path, 'msgid "It contains {count} item."')
+    path = locales / "de" / "LC_MESSAGES" / "messages.po"
+    context, one, other = _item_count()
+    forms = msgstr(path, context, one)
+    assert isinstance(forms, tuple)
+    assert len(forms) == 2
+    english = SPEC.phrases["status.shipped"].text
+    assert english is not None
+    shipped = msgstr(path, SPEC.context("phrases.status.shipped"), english)
+    line = replace_msgstr(path, context, one, (*forms, "Zu viele."))
     problems = _added(locales, baseline)
     assert len(problems) == 1, problems
     assert problems[0].startswith(
@@ -250,8 +285,8 @@ def test_one_plural_form_too_many_costs_that_entry(tmp_path: Path) -> None:
     assert "more plural forms than de has ([0] one, [1] other)" in problems[0]
     book = Phrasebook(SPEC, "de", load_translations(locales)["de"])
     answered, text = book.whole(lambda b: b.plural("item_count", 3))
-    assert (answered.locale, text) == ("en_US", "It contains 3 items.")
-    assert book.whole(lambda b: b.phrase("status.shipped"))[1] == "Versandt"
+    assert (answered.locale, text) == ("en_US", other.format(count=3))
+    assert book.whole(lambda b: b.phrase("status.shipped")) == (book, shipped)
 
 
 def test_an_entry_intents_no_longer_has_is_reported(tmp_path: Path) -> None:
@@ -336,30 +371,35 @@ def test_stats_count_stale_and_untranslated(tmp_path: Path) -> None:
     assert row.endswith("(inherits from en_GB)")
 
 
+# A language no catalog is shipped for (yet).
+NEW_LOCALE, NEW_LANGUAGE_CODE = "sv", "sv-SE"
+
+
 def test_a_new_locale_is_served_without_code(tmp_path: Path) -> None:
+    assert NEW_LOCALE not in CATALOGS
     locales = _copy(tmp_path)
     template = read_template(locales)
     assert not isinstance(template, Exception)
-    italian = Catalog(locale="it")
-    forms = get_plural("it").num_plurals
+    catalog = Catalog(locale=NEW_LOCALE)
+    forms = get_plural(NEW_LOCALE).num_plurals
     for message in template.catalog:
         if message.id:
             if isinstance(message.id, tuple):
                 one, other = message.id
-                string: object = (f"IT {one}", *[f"IT {other}"] * (forms - 1))
+                string: object = (f"SV {one}", *[f"SV {other}"] * (forms - 1))
             else:
-                string = f"IT {message.id}"
-            italian.add(message.id, string, context=message.context)
-    (locales / "it" / "LC_MESSAGES").mkdir(parents=True)
-    with (locales / "it" / "LC_MESSAGES" / "messages.po").open("wb") as handle:
-        write_po(handle, italian)
+                string = f"SV {message.id}"
+            catalog.add(message.id, string, context=message.context)
+    (locales / NEW_LOCALE / "LC_MESSAGES").mkdir(parents=True)
+    with (locales / NEW_LOCALE / "LC_MESSAGES" / "messages.po").open("wb") as handle:
+        write_po(handle, catalog)
     settings = Settings(data_dir=tmp_path / "data", api_keys=[API_KEY], locales_dir=locales)
     with TestClient(create_app(settings)) as client:
         response = client.post(
             SEED_PATH,
-            json=build_request(language="it-IT"),
+            json=build_request(language=NEW_LANGUAGE_CODE),
             headers={"Authorization": f"Bearer {API_KEY}"},
         )
-    assert response.headers["content-language"] == "it"
+    assert response.headers["content-language"] == NEW_LOCALE
     text = response.json()["response"]["responseMessages"][0]["simpleResponse"]["responseText"]
-    assert text.startswith("IT Order 748596 has been shipped")
+    assert text.startswith("SV Order 748596 has been shipped")

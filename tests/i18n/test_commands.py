@@ -8,10 +8,14 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from support import CATALOGS, msgstr, replace_msgstr
 
 from fulfillment.cli import main
 from fulfillment.i18n import commands
+from fulfillment.intents import load_intent
 from fulfillment.settings import PROJECT_ROOT
+
+SPEC = load_intent(PROJECT_ROOT / "intents" / "order-status.yaml")
 
 
 @pytest.fixture
@@ -88,8 +92,12 @@ def test_an_unknown_placeholder_gets_a_suggestion(rooms: tuple[Path, Path]) -> N
 def test_a_missing_plural_form_is_named_by_its_cldr_form(rooms: tuple[Path, Path]) -> None:
     _intents, locales = rooms
     spanish = locales / "es" / "LC_MESSAGES" / "messages.po"
-    edit(spanish, 'msgstr[1] "Contiene {count} de artículos."\n', "")
-    line = msgid_line(spanish, 'msgid "It contains {count} item."')
+    context, english = SPEC.context("phrases.item_count"), SPEC.phrases["item_count"].one
+    assert english is not None
+    forms = msgstr(spanish, context, english)
+    assert isinstance(forms, tuple)
+    assert len(forms) == 3  # [0] one, [1] many, [2] other
+    line = replace_msgstr(spanish, context, english, (forms[0], None, forms[2]))
     result = run(rooms, "check", "--locale", "es")
     assert result.exit_code == 1
     assert (
@@ -147,11 +155,13 @@ def test_update_refuses_a_catalog_it_cannot_read_whole(rooms: tuple[Path, Path])
 
 def test_init_starts_a_language_and_refuses_nonsense(rooms: tuple[Path, Path]) -> None:
     _intents, locales = rooms
-    started = run(rooms, "init", "it")
+    # Catalan: a language no catalog is shipped for, with three plural forms (one, many, other).
+    assert "ca" not in CATALOGS
+    started = run(rooms, "init", "ca")
     assert started.exit_code == 0, started.output
-    italian = locales / "it" / "LC_MESSAGES" / "messages.po"
-    assert "nplurals=3" in italian.read_text(encoding="utf-8")
-    again = run(rooms, "init", "it")
+    catalan = locales / "ca" / "LC_MESSAGES" / "messages.po"
+    assert "nplurals=3" in catalan.read_text(encoding="utf-8")
+    again = run(rooms, "init", "ca")
     assert again.exit_code == 1
     assert "already has a catalog" in again.output
     unknown = run(rooms, "init", "xx_QQ")

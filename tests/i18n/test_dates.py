@@ -6,15 +6,26 @@ from __future__ import annotations
 
 import datetime as dt
 import gettext
+import re
 import shutil
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from babel import Locale
 from babel.dates import format_date, format_skeleton
+from babel.messages.pofile import read_po
 from click.testing import CliRunner
-from support import CATALOGS, LOCALES
+from support import (
+    CATALOGS,
+    LOCALES,
+    msgstr,
+    replace_msgstr,
+    served_format,
+    served_template,
+    written_date,
+)
 
 from fulfillment.cli import main
 from fulfillment.domain import Order, OrderStatus, Shipment
@@ -23,7 +34,7 @@ from fulfillment.handlers.parcels import parcel_text
 from fulfillment.i18n.catalogs import check_all, load_translations, read_catalog
 from fulfillment.i18n.dates import DATE_SKELETON, SAMPLE_DATE, rendering_notes, write_date
 from fulfillment.intents import load_intent
-from fulfillment.phrasing import Phrasebook
+from fulfillment.phrasing import FSI, PDI, Phrasebook
 from fulfillment.settings import PROJECT_ROOT
 from fulfillment.templates import DATE_LENGTHS, fields, fill, placeholders
 
@@ -35,6 +46,22 @@ DAY = dt.date(2025, 3, 12)
 
 def book(locale: str, locales: Path = LOCALES_DIR) -> Phrasebook:
     return Phrasebook(SPEC, locale, load_translations(locales)[locale], report=False)
+
+
+def date_field(template: str, name: str) -> str:
+    """The placeholder `name` as the template writes it: {delivered_date:long}."""
+    found = re.search(r"\{" + name + r"(:[^{}]*)?\}", template)
+    assert found is not None, template
+    return found.group(0)
+
+
+def other_format(spec: str, locale: str) -> str:
+    """A format the translator could choose instead of `spec`, written differently from it."""
+    return next(
+        new
+        for new in ("full", "long", "MMMMEd", "")
+        if written_date(DAY, new, locale) != written_date(DAY, spec, locale)
+    )
 
 
 # -- the syntax (templates.py) -------------------------------------------------------------
@@ -115,25 +142,49 @@ def test_dates_are_remembered_per_format() -> None:
     assert words._dates[(DAY, "long")] == "12. März 2025"
 
 
+def writer(locale: str) -> Callable[[object, str], str]:
+    """How a template shows a value in `locale`, by Babel: a date in the placeholder's format,
+    anything else as it is; isolated in a right-to-left language."""
+    right_to_left = Locale.parse(locale).character_order == "right-to-left"
+
+    def write(value: object, spec: str) -> str:
+        text = written_date(value, spec, locale) if isinstance(value, dt.date) else str(value)
+        return f"{FSI}{text}{PDI}" if right_to_left else text
+
+    return write
+
+
 def test_a_translator_s_format_changes_the_reply(tmp_path: Path) -> None:
     locales = tmp_path / "locales"
     shutil.copytree(LOCALES_DIR, locales)
     path = locales / "de" / "LC_MESSAGES" / "messages.po"
-    text = path.read_text(encoding="utf-8")
-    old = "am {delivered_date} zugestellt"
-    assert old in text
-    path.write_text(text.replace(old, "am {delivered_date:full} zugestellt"), encoding="utf-8")
+    context, english = SPEC.context("replies.delivered"), SPEC.replies["delivered"].variants[0]
+    values = {"order_id": "748596", "delivered_date": DAY}
+    before = book("de", locales).reply("delivered", values)
+    translation = msgstr(path, context, english)
+    assert isinstance(translation, str)
+    spec = served_format(SPEC, "de", "replies.delivered", "delivered_date")
+    new = other_format(spec, "de")
+    assert written_date(DAY, spec, "de") in before
+    changed = translation.replace(
+        date_field(translation, "delivered_date"),
+        f"{{delivered_date:{new}}}" if new else "{delivered_date}",
+    )
+    replace_msgstr(path, context, english, changed)
     assert [
         p
         for p in check_all(locales, INTENTS_DIR, "de")
         if "replies.delivered'" in p.message and p.rule in ("placeholder", "syntax")
     ] == []
     german = book("de", locales)
-    said = german.reply("delivered", {"order_id": "748596", "delivered_date": DAY})
-    assert "am Mittwoch, 12. März 2025 zugestellt" in said
-    # The other replies keep the default.
-    said = german.reply("processing", {"order_id": "748596", "expected_date": DAY})
-    assert "Mi., 12. März 2025" in said
+    said = german.reply("delivered", values)
+    assert said == fill(changed, values, writer("de"))
+    assert written_date(DAY, new, "de") in said
+    assert said != before
+    # The other replies keep the format their own template gives.
+    values = {"order_id": "748596", "expected_date": DAY}
+    processing = served_template(SPEC, "de", "replies.processing")
+    assert german.reply("processing", values) == fill(processing, values, writer("de"))
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -157,14 +208,28 @@ def test_handlers_hand_over_dates_and_the_template_writes_them(locale: str) -> N
         expected,
         delivered,
     )
+    # Each date is written in the format the template that says it chose (or the default):
+    # the served text, filled in by Babel.
     answered, said = words.whole(lambda b: b.reply("delivered", order_values(order, b)))
-    assert answered.date(delivered) in said
+    template = served_template(SPEC, answered.locale, "replies.delivered")
+    assert "{delivered_date" in template
+    values = {"order_id": "748596", "delivered_date": delivered}
+    assert said == fill(template, values, writer(answered.locale))
     answered, summary = words.whole(lambda b: order_summary(order, b))
-    assert answered.date(placed) in summary
+    template = served_template(SPEC, answered.locale, "phrases.order_summary")
+    values = {
+        "order_id": "748596",
+        "placed_date": placed,
+        "items": answered.phrase("status.delivered"),
+    }
+    assert summary == fill(template, values, writer(answered.locale))
+    updated = dt.date(2026, 11, 1)
     parcel = Shipment(carrier="UPS", expected_date=expected, updated_at=dt.datetime(2026, 11, 1))
     answered, (text, why) = words.whole(lambda b: parcel_text(parcel, 1, b, "stale"))
     assert why == "stale"
-    assert answered.date(dt.date(2026, 11, 1)) in text
+    template = served_template(SPEC, answered.locale, "replies.parcel_stale")
+    values = {"parcel": 1, "updated_date": updated}
+    assert fill(template, values, writer(answered.locale)) in text
 
 
 # -- the check ---------------------------------------------------------------------------
@@ -184,13 +249,12 @@ def test_a_bad_date_format_is_named_and_not_served(
     locales = tmp_path / "locales"
     shutil.copytree(LOCALES_DIR, locales)
     path = locales / "de" / "LC_MESSAGES" / "messages.po"
-    text = path.read_text(encoding="utf-8")
-    old = 'msgstr "Ihre Bestellung {order_id} wurde am {delivered_date} zugestellt."'
-    assert old in text
-    broken = (
-        old.replace("{delivered_date}", new) if "date" in new else old.replace("{order_id}", new)
-    )
-    path.write_text(text.replace(old, broken), encoding="utf-8")
+    context, english = SPEC.context("replies.delivered"), SPEC.replies["delivered"].variants[0]
+    translation = msgstr(path, context, english)
+    assert isinstance(translation, str)
+    old = date_field(translation, "delivered_date") if "date" in new else "{order_id}"
+    assert old in translation
+    replace_msgstr(path, context, english, translation.replace(old, new))
     found = [p for p in check_all(locales, INTENTS_DIR, "de") if p.rule == rule]
     assert any(what in p.message and "replies.delivered" in p.message for p in found), found
     german = book("de", locales)
@@ -251,18 +315,26 @@ def test_update_writes_the_notes_and_keeps_them_in_step(tmp_path: Path) -> None:
     locales = tmp_path / "locales"
     shutil.copytree(LOCALES_DIR, locales)
     path = locales / "fr" / "LC_MESSAGES" / "messages.po"
-    text = path.read_text(encoding="utf-8")
-    old = "le {delivered_date}."
-    assert old in text
-    path.write_text(text.replace(old, "le {delivered_date:long}.", 1), encoding="utf-8")
+    context, english = SPEC.context("replies.delivered"), SPEC.replies["delivered"].variants[0]
+    translation = msgstr(path, context, english)
+    assert isinstance(translation, str)
+    spec = served_format(SPEC, "fr", "replies.delivered", "delivered_date")
+    new = next(f for f in ("long", "full", "MMMMd") if f != spec)
+    old = date_field(translation, "delivered_date")
+    replace_msgstr(path, context, english, translation.replace(old, f"{{delivered_date:{new}}}"))
     env = {"FULFILLMENT_LOCALES_DIR": str(locales)}
     result = CliRunner().invoke(main, ["catalogs", "update"], env=env)
     assert result.exit_code == 0, result.output
     updated = path.read_text(encoding="utf-8")
-    assert (
-        "#. {delivered_date} here: mer. 12 mars 2025\n#. {delivered_date:long} here: 12 mars 2025"
-        in (updated)
-    )
+    with path.open("rb") as handle:
+        notes = list(read_po(handle).get(english, context=context).auto_comments)
+    default = f"{{delivered_date}} here: {written_date(SAMPLE_DATE, '', 'fr')}"
+    chosen = f"{{delivered_date:{new}}} here: {written_date(SAMPLE_DATE, new, 'fr')}"
+    # The default, then the format the translation now uses, and no longer the one it left.
+    assert notes[notes.index(default) + 1] == chosen
+    if spec:
+        assert not any(note.startswith(f"{{delivered_date:{spec}}} here:") for note in notes)
+    assert f"#. {default}\n#. {chosen}\n" in updated
     # Notes are not added twice.
     again = CliRunner().invoke(main, ["catalogs", "update"], env=env)
     assert "fr: up to date" in again.output

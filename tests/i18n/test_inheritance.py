@@ -12,7 +12,7 @@ import pytest
 from babel.dates import format_skeleton
 from click.testing import CliRunner
 from starlette.testclient import TestClient
-from support import API_KEY, CATALOGS, build_request
+from support import API_KEY, CATALOGS, build_request, served_format, written_date
 
 from fulfillment.app import SEED_PATH
 from fulfillment.cli import main
@@ -83,7 +83,13 @@ def test_en_au_holds_only_what_differs_from_en_gb() -> None:
     catalogs = parsed()
     assert catalogs["en_AU"].inherits == "en_GB"
     assert [e for e in catalogs["en_AU"].entries if not e.obsolete] == []
-    assert inheritance(catalogs) == ({"en_AU": "en_GB"}, [])
+    parents, problems = inheritance(catalogs)
+    assert problems == []
+    # Every X-Inherits-From shipped is honoured, among them the two TRANSLATING.md names.
+    assert parents == {
+        locale: catalog.inherits for locale, catalog in catalogs.items() if catalog.inherits
+    }
+    assert parents.items() >= {("en_AU", "en_GB"), ("pt_PT", "pt_BR")}
 
 
 @pytest.mark.parametrize("locale", sorted(CATALOGS))
@@ -265,18 +271,27 @@ def test_update_keeps_the_header_and_adds_no_empty_entries(locales: Path) -> Non
 
 
 def test_init_starts_an_inheriting_catalog_empty(locales: Path) -> None:
-    output = run(locales, "init", "pt_PT", "--inherits-from", "pt_BR")
-    assert "inheriting from pt_BR" in output
-    path = locales / "pt_PT" / "LC_MESSAGES" / "messages.po"
-    catalog = read_catalog(path, "pt_PT")
+    # Canadian English, which no catalog is shipped for, from British English: the same words,
+    # and dates written another way in every format, so whose dates a reply has shows.
+    assert "en_CA" not in CATALOGS
+    output = run(locales, "init", "en_CA", "--inherits-from", "en_GB")
+    assert "inheriting from en_GB" in output
+    path = locales / "en_CA" / "LC_MESSAGES" / "messages.po"
+    catalog = read_catalog(path, "en_CA")
     assert not isinstance(catalog, Exception)
-    assert (catalog.inherits, catalog.entries) == ("pt_BR", [])
-    assert [p for p in check_all(locales, INTENTS_DIR, "pt_PT") if p.path == path] == []
-    words = book("pt_PT", locales)
-    assert words.phrase("status.shipped") == book("pt_BR").phrase("status.shipped")
-    # European Portuguese dates, Brazilian words, until pt_PT says them its own way.
-    said = words.reply("delivered", {"order_id": "1", "delivered_date": DAY})
-    assert format_skeleton(DATE_SKELETON, DAY, locale="pt_PT") in said
+    assert (catalog.inherits, catalog.entries) == ("en_GB", [])
+    assert [p for p in check_all(locales, INTENTS_DIR, "en_CA") if p.path == path] == []
+    words, british = book("en_CA", locales), book("en_GB")
+    assert words.phrase("status.shipped") == british.phrase("status.shipped")
+    # Canadian dates, British words, until en_CA says them its own way: the date in the format
+    # en_GB's translation gives it.
+    values = {"order_id": "1", "delivered_date": DAY}
+    said, british_said = words.reply("delivered", values), british.reply("delivered", values)
+    spec = served_format(SPEC, "en_GB", "replies.delivered", "delivered_date")
+    canadian, british_date = written_date(DAY, spec, "en_CA"), written_date(DAY, spec, "en_GB")
+    assert canadian != british_date
+    assert british_date in british_said
+    assert said == british_said.replace(british_date, canadian)
     refused = run(locales, "init", "es_MX", "--inherits-from", "pt_BR")
     assert "its own language only" in refused
     missing = run(locales, "init", "es_AR", "--inherits-from", "es_MX")

@@ -17,7 +17,7 @@ import pytest
 from babel.messages.frontend import CommandLineInterface
 from click.testing import CliRunner
 from starlette.testclient import TestClient
-from support import API_KEY, LOCALES, build_request
+from support import API_KEY, LOCALES, build_request, msgstr, replace_msgstr
 
 from fulfillment.app import SEED_PATH, create_app
 from fulfillment.cli import main
@@ -35,16 +35,24 @@ NEW = (
     "Good news: order {order_id} is on its way with {carrier} and should arrive by "
     "{expected_date}. Tracking number: {tracking_number}."
 )
+CONTEXT = "order-status:replies.shipped"
 TRANSLATED = [locale for locale in LOCALES if locale != "en_US"]
 
 
-def _inherits(locale: str) -> bool:
-    catalog = read_catalog(PROJECT_ROOT / "locales" / locale / "LC_MESSAGES" / "messages.po")
-    return not isinstance(catalog, Exception) and catalog.inherits is not None
+def _translates_it(locale: str) -> bool:
+    """Whether the catalog translates the reply that changes itself: an inheriting catalog
+    may (pt_PT says it its own way) or may not (en_AU takes en_GB's)."""
+    path = PROJECT_ROOT / "locales" / locale / "LC_MESSAGES" / "messages.po"
+    catalog = read_catalog(path, locale)
+    assert not isinstance(catalog, Exception)
+    return any(
+        entry.key == (CONTEXT, OLD) and entry.translated and not entry.obsolete
+        for entry in catalog.entries
+    )
 
 
-# The catalogs that translate the changed reply themselves; the others (en_AU) inherit it.
-OWN = [locale for locale in TRANSLATED if not _inherits(locale)]
+# The catalogs that translate the changed reply themselves; the others inherit it.
+OWN = [locale for locale in TRANSLATED if _translates_it(locale)]
 UNGUARDED = {"lookup_slow_after": 10_000, "lookup_refuse_after": 10_000}
 
 
@@ -132,6 +140,9 @@ def test_changed_english_keeps_every_language_whole_until_translated(
     tmp_path: Path, rooms: tuple[Path, Path], before: Answers
 ) -> None:
     intents, locales = rooms
+    # Both kinds are here: a catalog that translates the reply, and one that inherits it.
+    assert "de" in OWN
+    assert "en_AU" not in OWN
     shipped = {(p.path, p.rule, p.message) for p in check_all(locales, intents)}
     change_english(intents)
 
@@ -205,21 +216,20 @@ def test_changed_english_keeps_every_language_whole_until_translated(
 
     # 3. A translator reviews German and removes the fuzzy flag: German says the new thing.
     path = locales / "de" / "LC_MESSAGES" / "messages.po"
+    previous = msgstr(path, CONTEXT, NEW)
+    assert isinstance(previous, str)
+    replace_msgstr(path, CONTEXT, NEW, f"Gute Nachricht: {previous}")
     text = path.read_text(encoding="utf-8")
     start = text.index("#, fuzzy, python-brace-format\n#| msgctxt")
-    end = text.index("msgctxt", start)
-    german = text[:start] + "#, python-brace-format\n" + text[end:]
-    german = german.replace(
-        '"Ihre Bestellung {order_id} wurde mit {carrier} versandt',
-        '"Gute Nachricht: Ihre Bestellung {order_id} wurde mit {carrier} versandt',
-        1,
-    )
-    path.write_text(german, encoding="utf-8")
-    assert [p for p in check_all(locales, intents, "de") if p.rule == "stale"] == []
+    end = text.index("\nmsgctxt", start) + 1  # the flag and the previous English go
+    path.write_text(text[:start] + "#, python-brace-format\n" + text[end:], encoding="utf-8")
+    assert [p for p in check_all(locales, intents, "de") if p.path == path] == []
     with app(tmp_path, rooms) as client:
         language, messages = ask(client, "de")
     assert language == "de"
-    assert messages[0]["simpleResponse"]["responseText"].startswith("Gute Nachricht: Ihre")
+    said = messages[0]["simpleResponse"]["responseText"]
+    assert said.startswith("Gute Nachricht: ")
+    assert said != before[("de", "text")][1][0]["simpleResponse"]["responseText"]
 
 
 def test_a_reply_without_translation_is_answered_whole_in_the_fallback(
