@@ -281,10 +281,14 @@ class _Language:
         self.runs = spelled.runs if spelled is not None else _no_runs
         # Every format (the alternatives, one group each), standing alone: not touching
         # `touching` on either side (a letter or digit, or a hyphen; in languages written
-        # without spaces, not kanji or kana), but for a prefix word before it.
-        before = _standing_alone(
-            touching, _vocabulary_words(vocabulary, "number_prefixes", language)
+        # without spaces, not kanji or kana), but for a prefix word before it (the generic
+        # tokenizer's unnamed languages: only those for "any").
+        prefixes = (
+            vocabulary.number_prefixes.get(ANY, [])
+            if language == GENERIC
+            else _vocabulary_words(vocabulary, "number_prefixes", language)
         )
+        before = _standing_alone(touching, prefixes)
         self.any_format = re.compile(
             rf"{before}(?:{'|'.join(alternatives)})(?!{touching})", re.IGNORECASE
         )
