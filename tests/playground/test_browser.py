@@ -170,7 +170,7 @@ def catalog_entries(locale: str) -> list[tuple[str, str, str]]:
 
 def template_pattern(template: str) -> re.Pattern[str]:
     """A reply template with its {placeholders} as wildcards, matched at the text's start."""
-    parts = re.split(r"\{[a-z_]+\}", template)
+    parts = re.split(r"\{[a-z_]+(?::[A-Za-z]+)?\}", template)
     return re.compile(".+?".join(re.escape(part) for part in parts))
 
 
