@@ -18,6 +18,8 @@ def parameter_values(parameters: Mapping[str, Any], names: Iterable[str]) -> lis
     found: list[str] = []
     for name in names:
         value = parameters.get(name)
+        if value is None:  # most names asked for are absent: no isinstance checks for them
+            continue
         for item in value if isinstance(value, list) else [value]:
             if isinstance(item, Mapping):
                 item = item.get("resolvedValue", item.get("original", item.get("value")))
