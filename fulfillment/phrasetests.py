@@ -3,8 +3,7 @@ and conversations, turn by turn through the service's webhooks."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import functools
 import json
 import logging
 import secrets
@@ -21,6 +20,7 @@ from fulfillment.domain import normalize_order_number
 from fulfillment.extraction.extractor import Extractor
 from fulfillment.extraction.spec import PhraseTest
 from fulfillment.i18n.locales import spoken_language
+from fulfillment.identity import sign_user_id
 from fulfillment.intents import IntentSpec
 from fulfillment.platform import Trial
 from fulfillment.settings import Settings
@@ -104,10 +104,7 @@ Sign = Callable[[str], str]
 
 
 def signer(secret: str) -> Sign:
-    def sign(user_id: str) -> str:
-        return hmac.new(secret.encode("utf-8"), user_id.encode("utf-8"), hashlib.sha256).hexdigest()
-
-    return sign
+    return functools.partial(sign_user_id, secret.encode("utf-8"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,6 +39,10 @@ PROOF_PARAMETERS = {
 }
 
 
+# Every one of those names, for platforms that forget a factor that did not match.
+PROOF_NAMES = tuple(name for names in PROOF_PARAMETERS.values() for name in names)
+
+
 def given_proofs(parameters: Mapping[str, Any]) -> tuple[Proof, ...]:
     """A guest's second factors among a platform's parameters or slots, each the first
     usable value under one of its names."""

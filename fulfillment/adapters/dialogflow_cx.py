@@ -8,7 +8,7 @@ from typing import Annotated, Any, ClassVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from fulfillment.adapters.common import (
-    PROOF_PARAMETERS,
+    PROOF_NAMES,
     as_dict,
     as_list,
     given_proofs,
@@ -198,8 +198,7 @@ def _guest_parameters(reply: Reply, request: DialogflowCxRequest) -> dict[str, A
     if VERIFYING in session:
         changes[VERIFYING] = None
     if reply.outcome == "not_found":
-        proof_names = (name for names in PROOF_PARAMETERS.values() for name in names)
-        changes.update({name: None for name in proof_names if name in session})
+        changes.update({name: None for name in PROOF_NAMES if name in session})
     return changes
 
 

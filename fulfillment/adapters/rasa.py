@@ -10,7 +10,7 @@ import orjson
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from fulfillment.adapters.common import (
-    PROOF_PARAMETERS,
+    PROOF_NAMES,
     as_dict,
     as_list,
     as_text,
@@ -256,8 +256,7 @@ def from_reply(
         events.append(_slot(VERIFYING_SLOT, reply.verifying))
     if reply.outcome == "not_found":
         # A factor that did not match is asked for again, not tried again.
-        proof_slots = (name for names in PROOF_PARAMETERS.values() for name in names)
-        events += [_slot(name, None) for name in proof_slots if slots.get(name) is not None]
+        events += [_slot(name, None) for name in PROOF_NAMES if slots.get(name) is not None]
     if reply.handover is not None:
         # Rasa leaves the hand-over to the assistant and its front end (fallback-handoff
         # docs): a slot its rules can route on and, where the front end is the shop's own

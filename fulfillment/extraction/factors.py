@@ -19,7 +19,7 @@ from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 
 from fulfillment.domain import Factor, Proof
-from fulfillment.extraction.normalize import MAY_CHANGE, TABLE
+from fulfillment.extraction.normalize import normalize
 from fulfillment.extraction.spec import Vocabulary
 
 # An address as people type it into a chat; Proof.of decides whether it can be one.
@@ -35,11 +35,6 @@ _GAP = r"(?:[^\w\d]+\w+){0,2}?[^\w\d]+"
 MIN_LAST_DIGITS = 4
 # "phone number ending in 0123": a phone cue may stand a few more words away.
 _PHONE_AFTER_CUE = re.compile(rf"(?:(?:[^\w\d]+\w+){{0,4}}?[^\w\d]+)?({_DIGIT_RUN.pattern})")
-
-
-def _normalized(text: str) -> str:
-    """Full-width and other scripts' digits as ASCII, as the order-number extractor reads them."""
-    return text if text.isascii() or not MAY_CHANGE.search(text) else text.translate(TABLE)
 
 
 def _unspaced(char: str) -> bool:
@@ -116,7 +111,7 @@ class FactorFinder:
         cue = self._cue("last_digits_cues", language)
         if cue is None:
             return None
-        normalized = _normalized(text)
+        normalized = normalize(text, len(text))
         for found in cue.finditer(normalized):
             run = re.compile(rf"(?:{_GAP})?({_DIGIT_RUN.pattern})").match(normalized, found.end())
             if run:
@@ -130,7 +125,7 @@ class FactorFinder:
     ) -> Proof | None:
         """The factor the shop asks guests for, if the text gives it. `awaited`: the bot
         just asked for it, so a message that is nothing but the answer counts too."""
-        normalized = _normalized(text)
+        normalized = normalize(text, len(text))
         if factor is Factor.EMAIL:
             found = _EMAIL.search(normalized)
             return Proof.of(factor, found.group().rstrip(".")) if found else None
