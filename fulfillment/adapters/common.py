@@ -41,11 +41,14 @@ PROOF_PARAMETERS = {
 
 # Every one of those names, for platforms that forget a factor that did not match.
 PROOF_NAMES = tuple(name for names in PROOF_PARAMETERS.values() for name in names)
+_PROOF_NAMES = frozenset(PROOF_NAMES)
 
 
 def given_proofs(parameters: Mapping[str, Any]) -> tuple[Proof, ...]:
     """A guest's second factors among a platform's parameters or slots, each the first
     usable value under one of its names."""
+    if _PROOF_NAMES.isdisjoint(parameters):  # most turns: one set operation, not 15 lookups
+        return ()
     proofs = []
     for factor, names in PROOF_PARAMETERS.items():
         for value in parameter_values(parameters, names):

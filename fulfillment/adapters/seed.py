@@ -20,7 +20,7 @@ from fulfillment.adapters.common import (
     note_item,
     text_item,
 )
-from fulfillment.domain import Asker
+from fulfillment.domain import Asker, Proof
 from fulfillment.i18n.locales import Language
 from fulfillment.intents import IntentSpec
 from fulfillment.platform import Platform, PlatformRoutes, Trial
@@ -236,8 +236,13 @@ def to_turn(request: OrderStatusRequest, language: Language) -> Turn:
         order_ids=(order_id,) if order_id else (),
         text=request.queryInfo.queryText,
         language=language.spoken,
-        proofs=given_proofs(entity.model_dump(exclude_none=True)) if entity else (),
+        proofs=_proofs(entity) if entity else (),
     )
+
+
+def _proofs(entity: EntityInfo) -> tuple[Proof, ...]:
+    given = {"email": entity.email, "postcode": entity.postcode, "phoneLast4": entity.phoneLast4}
+    return given_proofs({name: value for name, value in given.items() if value is not None})
 
 
 def _image(image_url: str, alt: str) -> dict[str, str]:

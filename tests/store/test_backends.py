@@ -315,5 +315,5 @@ def test_db_upgrade_command_is_idempotent(postgres: Any, tmp_path: Any) -> None:
     env = {"FULFILLMENT_DATABASE_URL": "", "FULFILLMENT_DATA_DIR": str(tmp_path)}
     embedded = runner.invoke(main, ["db", "upgrade"], env=env)
     assert embedded.exit_code == 0, embedded.output
-    assert "orders.sqlite3: applied migration(s) [1, 2]." in embedded.output
+    assert "orders.sqlite3: applied migration(s) [1, 2, 3]." in embedded.output
     assert "is up to date" in runner.invoke(main, ["db", "upgrade"], env=env).output

@@ -103,3 +103,52 @@ def test_ping_and_close(store: SQLiteOrderStore) -> None:
     assert asyncio.run(store.ping())
     asyncio.run(store.close())
     assert not asyncio.run(store.ping())
+
+
+@pytest.mark.parametrize("query", ["FIND_ORDER", "OPEN_ORDERS", "ORDERS_ENDING_WITH"])
+def test_an_asker_s_lookups_do_not_grow_with_other_customers_orders(
+    store: SQLiteOrderStore, query: str
+) -> None:
+    from fulfillment.store import sqlite
+
+    params = {
+        "number": "748596",
+        "digits": "8596",
+        "limit": 3,
+        **SQLiteOrderStore._asker_params(RAVI),
+    }
+
+    def steps() -> tuple[int, list[str]]:
+        """SQLite's virtual-machine steps for the lookup, and its rows' order numbers."""
+        count = 0
+
+        def step() -> int:
+            nonlocal count
+            count += 1
+            return 0
+
+        store._db.set_progress_handler(step, 1)
+        try:
+            rows = store._db.execute(getattr(sqlite, query), params).fetchall()
+        finally:
+            store._db.set_progress_handler(None, 1)
+        return count, [row[1] for row in rows]
+
+    before, found = steps()
+    assert "748596" in found
+    others = [
+        _order(
+            f"9{n:04d}8596",  # ending as Ravi's does, for the last digits' lookup
+            status="processing",
+            customer={
+                "email": f"other{n}@example.com",
+                "identities": [{"channel": "TELEGRAM", "user_id": f"u{n}"}],
+            },
+        )
+        for n in range(3000)
+    ]
+    store.save_orders(others)
+    after, found_after = steps()
+    assert found_after == found
+    # A few steps more for a deeper index, not thousands more for a scan of every order.
+    assert after < before * 1.2, (before, after)
