@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 
 from fulfillment.content import Content
@@ -42,10 +43,14 @@ async def dispatch(
         deadline=(started or time.monotonic()) + services.settings.deadline_seconds,
         metrics=services.metrics,
         guard=services.guard,
-        trouble=TroublePolicy(
+        trouble=_trouble_policy(
             services.settings.late_after_days, services.settings.stale_after_days
         ),
         factors=content.factor_finders.get(turn.interest_type),
         guest_factor=services.settings.guest_factor,
     )
     return await handler(turn, context)
+
+
+# One per setting, not one per request: it is part of the key of every order's rendering.
+_trouble_policy = functools.lru_cache(maxsize=16)(TroublePolicy)

@@ -320,7 +320,8 @@ class AccessLog:
             "method": method,
             "path": path,
             "status": status,
-            "latency_ms": round(seconds * 1000, 2),
+            # To the hundredth of a millisecond (round() to digits costs a microsecond).
+            "latency_ms": round(seconds * 100_000) / 100,
             "platform": platform,
             "interest_type": details.get("interest_type"),
             "locale": details.get("locale"),

@@ -107,12 +107,13 @@ class PlatformRoutes:
         )
 
 
+# By value: a dict lookup, where calling the enum costs a microsecond on every request.
+RESPONSE_TYPES = {kind.value: kind for kind in ResponseType}
+
+
 def response_type(value: Any, default: ResponseType) -> ResponseType:
     """A platform payload may ask for a response type; anything else gets the default."""
-    try:
-        return ResponseType(str(value).lower()) if value else default
-    except ValueError:
-        return default
+    return RESPONSE_TYPES.get(str(value).lower(), default) if value else default
 
 
 def custom_payload(trial: Trial) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from fulfillment.adapters.common import (
 from fulfillment.domain import Asker, Proof
 from fulfillment.i18n.locales import Language
 from fulfillment.intents import IntentSpec
-from fulfillment.platform import Platform, PlatformRoutes, Trial
+from fulfillment.platform import RESPONSE_TYPES, Platform, PlatformRoutes, Trial
 from fulfillment.reply import CardMessage, MediaMessage, Message, Reply, TextMessage
 from fulfillment.turn import ResponseType, Turn
 
@@ -232,7 +232,7 @@ def to_turn(request: OrderStatusRequest, language: Language) -> Turn:
             source="caller",
         ),
         locale=language.locale,
-        response_type=ResponseType(request.responseType),
+        response_type=RESPONSE_TYPES[request.responseType],
         order_ids=(order_id,) if order_id else (),
         text=request.queryInfo.queryText,
         language=language.spoken,

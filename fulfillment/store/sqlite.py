@@ -96,18 +96,22 @@ MIGRATIONS: list[str] = [
     """,
 ]
 
+# The asker is ?1 to ?4 of every statement that names one (`_asker`: e-mail, channel, user id,
+# user name), bound by position: binding by name cost a dictionary and a lookup per value on
+# every lookup. What each statement adds comes after, from ?5.
+#
 # Ownership is part of every query, so an order of someone else's is simply not found. Each
 # EXISTS is one search of an index (the identities' key, identities_by_name); one with an OR
 # in it scanned every identity on the channel.
 OWNED_BY_ASKER = """
-    c.email = :email
+    c.email = ?1
     OR EXISTS (
         SELECT 1 FROM identities i
-        WHERE i.channel = :channel AND i.user_id = :uid AND i.customer_id = c.id
+        WHERE i.channel = ?2 AND i.user_id = ?3 AND i.customer_id = c.id
     )
     OR EXISTS (
         SELECT 1 FROM identities i
-        WHERE i.channel = :channel AND i.user_name = :user_name AND i.customer_id = c.id
+        WHERE i.channel = ?2 AND i.user_name = ?4 AND i.customer_id = c.id
     )
 """
 # One statement per lookup: the parcels (each with its items) and the items aggregated as JSON.
@@ -125,10 +129,11 @@ ORDER_COLUMNS = """
              WHERE order_id = o.id ORDER BY position) AS i)
 """
 # Composed only from the constants above, never from input: values are bound parameters.
+# ?5: the order number.
 FIND_ORDER = f"""
 SELECT {ORDER_COLUMNS}
 FROM orders o JOIN customers c ON c.id = o.customer_id
-WHERE o.number = :number AND ({OWNED_BY_ASKER})
+WHERE o.number = ?5 AND ({OWNED_BY_ASKER})
 """  # noqa: S608
 # A guest's lookup: the order by its number alone, with what they may prove it is theirs
 # with (compared in Python by Proof.matches, as every store does).
@@ -142,29 +147,29 @@ WHERE o.number = :number
 # scanned to find one customer's.
 ASKERS_CUSTOMERS = """
 askers(id) AS (
-    SELECT id FROM customers WHERE email = :email
-    UNION SELECT customer_id FROM identities WHERE channel = :channel AND user_id = :uid
-    UNION SELECT customer_id FROM identities WHERE channel = :channel AND user_name = :user_name
+    SELECT id FROM customers WHERE email = ?1
+    UNION SELECT customer_id FROM identities WHERE channel = ?2 AND user_id = ?3
+    UNION SELECT customer_id FROM identities WHERE channel = ?2 AND user_name = ?4
 )
 """
 
 
 def _newest_orders(condition: str) -> str:
-    """The asker's newest orders that `condition` picks; the parcels and items of those only
+    """The asker's newest ?5 orders that `condition` picks; the parcels and items of those only
     (in one statement, the aggregates ran for every order of the asker before the LIMIT)."""
     return f"""
 WITH {ASKERS_CUSTOMERS}, picked AS (
     SELECT o.* FROM askers JOIN orders o ON o.customer_id = askers.id
     WHERE {condition}
     ORDER BY o.placed_date DESC, o.id DESC
-    LIMIT :limit
+    LIMIT ?5
 )
 SELECT {ORDER_COLUMNS} FROM picked o ORDER BY o.placed_date DESC, o.id DESC
 """  # noqa: S608
 
 
-# The digits are 4 or more ASCII digits (suffix_digits), so nothing in them is a wildcard.
-ORDERS_ENDING_WITH = _newest_orders("o.number LIKE '%' || :digits")
+# ?6: the digits, 4 or more ASCII digits (suffix_digits), so nothing in them is a wildcard.
+ORDERS_ENDING_WITH = _newest_orders("o.number LIKE '%' || ?6")
 _OPEN = ", ".join(f"'{status.value}'" for status in sorted(OPEN_STATUSES))
 OPEN_ORDERS = _newest_orders(f"o.status IN ({_OPEN})")
 
@@ -230,22 +235,22 @@ class SQLiteOrderStore:
         return self.find_order_sync(number, asker)
 
     @staticmethod
-    def _asker_params(asker: Asker) -> dict[str, str | None]:
-        return {
-            "email": asker.email,
-            "channel": asker.channel.upper() if asker.channel else None,
-            "uid": asker.uid,
-            "user_name": asker.user_name.lower() if asker.user_name else None,
-        }
+    def _asker(asker: Asker) -> tuple[str | None, str | None, str, str | None]:
+        """?1 to ?4 of the statements that name the asker."""
+        return (
+            asker.email,
+            asker.channel.upper() if asker.channel else None,
+            asker.uid,
+            asker.user_name.lower() if asker.user_name else None,
+        )
 
     def find_order_sync(self, number: str, asker: Asker) -> Order | None:
-        params = {"number": number, **self._asker_params(asker)}
-        row = self._db.execute(FIND_ORDER, params).fetchone()
+        row = self._db.execute(FIND_ORDER, (*self._asker(asker), number)).fetchone()
         return self._order(row) if row else None
 
     async def open_orders(self, asker: Asker, limit: int) -> list[Order]:
-        params = {"limit": limit, **self._asker_params(asker)}
-        return [self._order(row) for row in self._db.execute(OPEN_ORDERS, params).fetchall()]
+        rows = self._db.execute(OPEN_ORDERS, (*self._asker(asker), limit)).fetchall()
+        return [self._order(row) for row in rows]
 
     async def find_order_by_proof(self, number: str, proof: Proof) -> Order | None:
         row = self._db.execute(FIND_ORDER_TO_PROVE, {"number": number}).fetchone()
@@ -258,7 +263,7 @@ class SQLiteOrderStore:
         wanted = suffix_digits(digits)
         if wanted is None or limit < 1:
             return []
-        params = {"digits": wanted, "limit": limit, **self._asker_params(asker)}
+        params = (*self._asker(asker), limit, wanted)
         rows = self._db.execute(ORDERS_ENDING_WITH, params).fetchall()
         return [self._order(row) for row in rows]
 

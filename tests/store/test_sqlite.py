@@ -111,12 +111,12 @@ def test_an_asker_s_lookups_do_not_grow_with_other_customers_orders(
 ) -> None:
     from fulfillment.store import sqlite
 
+    asker = SQLiteOrderStore._asker(RAVI)
     params = {
-        "number": "748596",
-        "digits": "8596",
-        "limit": 3,
-        **SQLiteOrderStore._asker_params(RAVI),
-    }
+        "FIND_ORDER": (*asker, "748596"),
+        "OPEN_ORDERS": (*asker, 3),
+        "ORDERS_ENDING_WITH": (*asker, 3, "8596"),
+    }[query]
 
     def steps() -> tuple[int, list[str]]:
         """SQLite's virtual-machine steps for the lookup, and its rows' order numbers."""
