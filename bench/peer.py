@@ -145,14 +145,15 @@ class ActionOrderStatus(Action):
 
     async def run(self, dispatcher, tracker, domain):
         number = tracker.get_slot("order_id")
-        asker = {
-            "number": number,
-            "email": None,
-            "channel": (tracker.get_latest_input_channel() or "").upper(),
-            "uid": tracker.sender_id,
-            "user_name": (tracker.latest_message.get("metadata") or {}).get("username"),
-        }
-        row = DB.execute(FIND_ORDER, asker).fetchone()
+        # Bound as the store binds them: e-mail, channel, user id, user name, order number.
+        params = (
+            None,
+            (tracker.get_latest_input_channel() or "").upper(),
+            tracker.sender_id,
+            (tracker.latest_message.get("metadata") or {}).get("username"),
+            number,
+        )
+        row = DB.execute(FIND_ORDER, params).fetchone()
         if row is None:
             dispatcher.utter_message(text=f"I found no order {number} of yours.")
             return [SlotSet("order_id", number)]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import jwt
 import jwt.types
@@ -87,7 +87,7 @@ class TrustPolicy:
         """The asker as far as they can be trusted: as given, signed, or a guest."""
         if not self.enforced:
             subject = self.signatures.token_subject(token) if token is not None else None
-            return replace(asker, uid=subject) if subject else asker
+            return asker._replace(uid=subject) if subject else asker
         email = "@" in asker.uid  # an e-mail address as the id is typed, never vouched for
         if not email and asker.source == "platform":
             return asker
@@ -96,8 +96,8 @@ class TrustPolicy:
             return asker
         uid = signed_identity(self.signatures, asker.uid, user_hash, token)
         if uid is None:
-            return replace(asker, trusted=False)
-        return replace(asker, uid=uid, trusted=True)
+            return asker._replace(trusted=False)
+        return asker._replace(uid=uid, trusted=True)
 
 
 def sign_user_id(secret: bytes, user_id: str) -> str:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from fulfillment.domain import Asker, Proof
 
@@ -14,8 +14,9 @@ class ResponseType(StrEnum):
     MEDIA = "media"
 
 
-@dataclass(frozen=True, slots=True)
-class Turn:
+class Turn(NamedTuple):
+    """One turn, immutable (a tuple, made for every request: see domain.Asker)."""
+
     interest_type: str
     asker: Asker
     locale: str

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from typing import Any
 
 from starlette.requests import Request
@@ -81,7 +80,7 @@ async def answer(
     asker = services.trust.judge(turn.asker, *platform.proof(payload))
     session = platform.session(payload)
     if asker is not turn.asker or session != turn.session:  # a copy costs more than a check
-        turn = replace(turn, asker=asker, session=session)
+        turn = turn._replace(asker=asker, session=session)
     reply = await dispatch(services, turn, platform.interest_field, started, content)
     log["interest_type"] = turn.interest_type
     log["locale"] = reply.locale

@@ -20,7 +20,11 @@ def parameter_values(parameters: Mapping[str, Any], names: Iterable[str]) -> lis
         value = parameters.get(name)
         if value is None:  # most names asked for are absent: no isinstance checks for them
             continue
-        for item in value if isinstance(value, list) else [value]:
+        for item in value if isinstance(value, list) else (value,):
+            if type(item) is str:  # the usual case, first: the ABC check below costs more
+                if item := item.strip():
+                    found.append(item)
+                continue
             if isinstance(item, Mapping):
                 item = item.get("resolvedValue", item.get("original", item.get("value")))
             if isinstance(item, float) and item.is_integer():
