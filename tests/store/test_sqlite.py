@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from fulfillment.domain import Asker, Factor, OrderStatus, Proof
+from fulfillment.domain import Asker, Factor, Item, Order, OrderStatus, Proof, ShipmentStatus
 from fulfillment.services import open_store
 from fulfillment.settings import Settings
 from fulfillment.store.demo import demo_orders
@@ -152,3 +152,46 @@ def test_an_asker_s_lookups_do_not_grow_with_other_customers_orders(
     assert found_after == found
     # A few steps more for a deeper index, not thousands more for a scan of every order.
     assert after < before * 1.2, (before, after)
+
+
+def test_a_lookup_sees_every_write_to_parcels_and_items_at_once(store: SQLiteOrderStore) -> None:
+    """The parcels and items an order's row keeps as JSON follow every write, made by the
+    service or by anyone else with SQLite itself: no lookup reads an order as it was."""
+    import sqlite3
+
+    def order() -> Order:
+        found = store.find_order_sync("748596", RAVI)
+        assert found is not None
+        return found
+
+    assert [item.name for item in order().items] == ["Cotton kurta, indigo", "Leather sandals"]
+    (order_id,) = store._db.execute("SELECT id FROM orders WHERE number = '748596'").fetchone()
+    with sqlite3.connect(store.path) as other:  # another process: a shop's own script
+        other.execute(
+            "UPDATE shipments SET expected_date = '2026-04-01', status = 'exception' "
+            "WHERE order_id = ?",
+            (order_id,),
+        )
+        other.execute(
+            "INSERT INTO shipments (order_id, carrier, tracking_number, position) "
+            "VALUES (?, 'DHL', 'JD0002', 1)",
+            (order_id,),
+        )
+        other.execute(
+            "INSERT INTO shipment_items VALUES (?, 1, 0, 'Leather sandals', 1)", (order_id,)
+        )
+        other.execute("DELETE FROM items WHERE order_id = ? AND position = 0", (order_id,))
+        other.execute("UPDATE items SET quantity = 3 WHERE order_id = ?", (order_id,))
+    changed = order()
+    assert [(p.carrier, p.expected_date) for p in changed.shipments] == [
+        ("Blue Dart", dt.date(2026, 4, 1)),
+        ("DHL", None),
+    ]
+    assert changed.shipments[0].status is ShipmentStatus.EXCEPTION
+    assert changed.shipments[1].items == (Item("Leather sandals", 1),)
+    assert [(item.name, item.quantity) for item in changed.items] == [("Leather sandals", 3)]
+    with sqlite3.connect(store.path) as other:
+        other.execute("DELETE FROM shipments WHERE order_id = ? AND position = 1", (order_id,))
+        other.execute("DELETE FROM shipment_items WHERE order_id = ?", (order_id,))
+    assert [p.carrier for p in order().shipments] == ["Blue Dart"]
+    assert order().shipments[0].items == ()
