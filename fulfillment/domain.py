@@ -195,6 +195,15 @@ class Order:
     # Zero or more parcels, in the order the shop sent them.
     shipments: tuple[Shipment, ...] = ()
     items: tuple[Item, ...] = field(default_factory=tuple)
+    # The hash, worked out on first use: an order is the key of its rendering's memo, asked
+    # on every request, and hashing every parcel and item again each time cost more.
+    _hash: int = field(default=0, init=False, repr=False, compare=False)
+
+    def __hash__(self) -> int:
+        if not self._hash:
+            value = (self.number, self.status, self.placed_date, self.currency, self.total)
+            object.__setattr__(self, "_hash", hash((*value, self.shipments, self.items)))
+        return self._hash
 
     @property
     def shipment(self) -> Shipment | None:
