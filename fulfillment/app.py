@@ -21,7 +21,7 @@ from starlette.types import Receive, Scope, Send
 
 from fulfillment import webhooks
 from fulfillment.adapters import PLATFORMS
-from fulfillment.content import ContentWatcher
+from fulfillment.content import ContentWarmer, ContentWatcher
 from fulfillment.domain import Asker
 from fulfillment.errors import EXCEPTION_HANDLERS, NotReady
 from fulfillment.limits import HeaderLimits
@@ -109,6 +109,12 @@ def _announce_key(key: str, with_example: bool) -> None:
     )
 
 
+def _collect_and_freeze() -> None:
+    """What start-up does once its long-lived objects are made (see lifespan)."""
+    gc.collect()
+    gc.freeze()
+
+
 class ServiceApp(Starlette):
     """Starlette, with the platforms' webhooks answered first, in plain ASGI (webhooks.py):
     the same steps as through the middleware and the routes, without their cost per call.
@@ -134,15 +140,19 @@ def create_app(settings: Settings | None = None) -> ServiceApp:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # Start-up makes millions of long-lived objects (spaCy vocabularies, CLDR data) and
         # no garbage worth collecting: the collector walking them cost ~0.3 s of cold start.
-        # Frozen afterwards, it stops walking them, which took pauses of a second.
+        # Frozen afterwards, it stops walking them, which took pauses of a second. Most
+        # languages of the extractors are built after start-up, by the warmer's thread (or
+        # by a request that needs one first): what that makes is frozen when it is done.
         gc.disable()
         try:
             services = build_services(settings, app_metrics)
             await services.store.open()
         finally:
-            gc.collect()
-            gc.freeze()
+            _collect_and_freeze()
             gc.enable()
+        warmer = ContentWarmer(services.content, then=_collect_and_freeze)
+        warmer.start()
+        app.state.warmer = warmer
         app.state.services = services
         if isinstance(app, ServiceApp) and app.webhooks is not None:
             app.webhooks.services = services
@@ -165,6 +175,7 @@ def create_app(settings: Settings | None = None) -> ServiceApp:
         finally:
             if watcher is not None:
                 await watcher.stop()
+            await asyncio.to_thread(warmer.stop)
             await services.store.close()
 
     routes: list[BaseRoute] = [

@@ -11,6 +11,12 @@ A reload that fails (a YAML file that does not parse, a reply a handler needs go
 last good content serving and records why in plain words: file, line, what is wrong. A catalog
 that fails its checks keeps its last good version; its locale says so. The watching is
 watchfiles' (it comes with uvicorn[standard]), in a task of the app's lifespan.
+
+The service's first content is built lazily (`build_content(..., lazy=True)`): of each
+extractor, only the default locale's language and the generic one are built at start-up;
+each other language is built when first asked for, or by a `ContentWarmer`, which builds them
+in a thread after start-up while the service is not busy. The service answers seconds
+sooner. A reload builds its new extractors whole, off the event loop, before they are served.
 """
 
 from __future__ import annotations
@@ -20,8 +26,10 @@ import datetime as dt
 import gettext
 import logging
 import re
+import sys
+import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -41,7 +49,7 @@ from fulfillment.i18n.catalogs import (
     read_catalog,
     read_template,
 )
-from fulfillment.i18n.locales import LocaleResolver
+from fulfillment.i18n.locales import LocaleResolver, spoken_language
 from fulfillment.intents import IntentSpec, SafeLoader, load_intents, require
 from fulfillment.phrasing import Phrasebook
 from fulfillment.platform import PlatformRoutes
@@ -53,6 +61,8 @@ if TYPE_CHECKING:
     from fulfillment.services import Services
 
 logger = logging.getLogger("fulfillment.content")
+# The warm-up's own lines: about the extractors, after start-up (not a reload's).
+warm_up_logger = logging.getLogger("fulfillment.extraction")
 
 # The files a reload reads: intents/*.yaml, locales/messages.pot and each messages.po.
 WATCHED_SUFFIXES = frozenset({".yaml", ".po", ".pot"})
@@ -190,10 +200,14 @@ def _catalog_problem(path: Path, locale: str, settings: Settings) -> tuple[str, 
 
 
 def _catalogs(
-    settings: Settings, previous: Content | None, loaded_at: dt.datetime
+    settings: Settings,
+    previous: Content | None,
+    loaded_at: dt.datetime,
+    loaded: dict[str, gettext.NullTranslations] | None = None,
 ) -> tuple[dict[str, gettext.NullTranslations], dict[str, LocaleState]]:
-    """Every catalog that passes its checks; a broken one keeps its last good version."""
-    translations = load_translations(settings.locales_dir)
+    """Every catalog that passes its checks; a broken one keeps its last good version.
+    `loaded`: what load_translations gave for these files, if it has been called."""
+    translations = load_translations(settings.locales_dir) if loaded is None else dict(loaded)
     states = {SOURCE_LOCALE: LocaleState(SOURCE_LOCALE, "served", None, None, None, loaded_at)}
     for locale, path in catalog_paths(settings.locales_dir).items():
         file = shown(path, settings)
@@ -225,17 +239,66 @@ def stale_entries(
     return {locale: sorted(entries) for locale, entries in sorted(found.items())}
 
 
-def build_content(settings: Settings, previous: Content | None = None) -> Content:
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    """What check_configuration read and checked, and the files as they were then."""
+
+    fingerprint: tuple[tuple[str, int, int], ...]
+    rooms: tuple[Path, Path]
+    intents: dict[str, IntentSpec]
+    translations: dict[str, gettext.NullTranslations]
+
+
+# The last check_configuration's result, until the next build_content takes it.
+_checked: _Checked | None = None
+
+
+def check_configuration(
+    settings: Settings,
+) -> tuple[dict[str, IntentSpec], dict[str, gettext.NullTranslations]]:
+    """The designers' and translators' files, read and checked, as build_content reads them;
+    ConfigurationError names what is wrong.
+
+    `fulfillment serve` checks them so before starting the server, which then builds its
+    content in the same process: the next build_content of the same, unchanged files takes
+    what this read instead of reading and checking them again (0.1 s of start-up).
+    """
+    global _checked
+    seen = fingerprint(settings)
+    intents = check_intents(settings)
+    translations = load_translations(settings.locales_dir)
+    _checked = _Checked(
+        seen, (settings.intents_dir, settings.locales_dir), intents, dict(translations)
+    )
+    return intents, translations
+
+
+def _take_checked(settings: Settings, seen: tuple[tuple[str, int, int], ...]) -> _Checked | None:
+    """check_configuration's last result, once, if it read these files as they are now."""
+    global _checked
+    checked, _checked = _checked, None
+    if checked is None or checked.rooms != (settings.intents_dir, settings.locales_dir):
+        return None
+    return checked if checked.fingerprint == seen else None
+
+
+def build_content(
+    settings: Settings, previous: Content | None = None, *, lazy: bool = False
+) -> Content:
     """Everything intents/ and locales/ hold, checked; ConfigurationError names what is wrong.
 
     Given the content served until now, an extractor whose extraction spec is unchanged is
     reused (building spaCy's tokenizers takes seconds) and a catalog that has broken since
-    keeps its last good version.
+    keeps its last good version. `lazy`: new extractors build the default locale's language
+    and the generic one now, every other language when it is first needed (see warm_up).
     """
     loaded_at = now()
     seen = fingerprint(settings)  # before reading: an edit made while reading shows later
-    intents = check_intents(settings)
-    translations, locales = _catalogs(settings, previous, loaded_at)
+    checked = _take_checked(settings, seen) if previous is None else None
+    intents = check_intents(settings) if checked is None else checked.intents
+    translations, locales = _catalogs(
+        settings, previous, loaded_at, None if checked is None else checked.translations
+    )
     try:
         resolver = LocaleResolver(translations, settings.default_locale)
     except ValueError as exc:
@@ -255,9 +318,16 @@ def build_content(settings: Settings, previous: Content | None = None) -> Conten
             if reused is not None:
                 extractors[interest_type] = reused
                 continue
-        extractors[interest_type] = Extractor(
-            spec.extraction, settings.max_orders_per_message, settings.max_text_chars
+        extractors[interest_type] = extractor = Extractor(
+            spec.extraction, settings.max_orders_per_message, settings.max_text_chars, lazy=lazy
         )
+        if lazy:
+            # Now: what most requests are read with, and a request needing a language not
+            # built blocks the event loop while it is built (0.3-0.8 s): a service started
+            # under steady load fell behind for good (tests/test_faults.py). The default
+            # locale's language, and the generic tokenizer (for a Rasa turn without a
+            # language slot, and languages the data does not name).
+            extractor.build([spoken_language(settings.default_locale), None])
     return Content(
         intents=intents,
         translations=translations,
@@ -275,6 +345,120 @@ def build_content(settings: Settings, previous: Content | None = None) -> Conten
         fingerprint=seen,
         stale_entries=stale_entries(phrasebooks, settings),
     )
+
+
+def warm_up(content: Content, stop: Callable[[], bool] | None = None) -> bool:
+    """Build what a lazy build_content left to first use: every extractor's languages. True
+    when all are built, False when `stop()` said to stop."""
+    first = [spoken_language(content.resolver.default)]
+    return all(extractor.warm_up(first, stop) for extractor in content.extractors.values())
+
+
+class ContentWarmer:
+    """warm_up in a thread of its own, while requests are served: a request in a language
+    being built waits for it (extraction/extractor.py), one in a language built answers at
+    once. `then` runs in that thread when it is done, stopped or failed.
+
+    The thread gives way to requests. A thread running Python code slows the event loop
+    down far more than by the CPU it takes: the loop's thread lets go of the GIL at every
+    system call (reading a request, a query, writing the answer), then waits to get it back.
+    A service started under steady load (tests/test_faults.py) fell seconds behind while the
+    warm-up ran. So a language is built only when the thread serving requests (the one that
+    makes the warmer: the event loop's) has been nearly idle for a moment (_when_quiet);
+    meanwhile requests build what they need. Under load that never lets up, the rest is
+    not built at all: no request needs it. While it builds, it takes short turns at the GIL
+    (WARM_UP_SWITCH_INTERVAL)."""
+
+    def __init__(self, content: Content, then: Callable[[], None] | None = None) -> None:
+        self.content = content
+        self.then = then
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="content-warm-up", daemon=True)
+        self._serving = _cpu_clock()  # of this thread, the one serving requests
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 30) -> None:
+        """Stop after the language being built; wait for that."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+            if self._thread.is_alive():
+                warm_up_logger.warning("content warm-up did not stop in time")
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for the warm-up to end; True when it has."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def _when_quiet(self) -> bool:
+        """Called before each language is built: waits until the thread serving requests has
+        used at most QUIET_SHARE of a CPU for QUIET_WINDOW; True when the warm-up is to stop
+        instead."""
+        sys.setswitchinterval(SWITCH_INTERVAL)
+        clock = self._serving
+        while clock is not None:
+            try:
+                before = time.clock_gettime(clock)
+                if self._stop.wait(QUIET_WINDOW):
+                    return True
+                used = time.clock_gettime(clock) - before
+            except OSError:  # the thread has ended
+                break
+            if used <= QUIET_SHARE * QUIET_WINDOW:
+                break
+        if self._stop.is_set():
+            return True
+        sys.setswitchinterval(WARM_UP_SWITCH_INTERVAL)  # until the language is built
+        return False
+
+    def _run(self) -> None:
+        started = time.monotonic()
+        try:
+            done = warm_up(self.content, self._when_quiet)
+        except Exception:  # left to first use, which raises the same
+            warm_up_logger.exception(
+                "content warm-up failed; what is left is built when first needed"
+            )
+        else:
+            if done:
+                warm_up_logger.info(
+                    "content warmed up",
+                    extra={
+                        "fields": {
+                            "seconds": round(time.monotonic() - started, 3),
+                            "languages": {
+                                name: list(extractor.built)
+                                for name, extractor in self.content.extractors.items()
+                            },
+                        }
+                    },
+                )
+        finally:
+            sys.setswitchinterval(SWITCH_INTERVAL)
+            if self.then is not None:
+                self.then()
+
+
+# How long a thread keeps the GIL while another waits for it, while a warm-up runs (Python's
+# default: 5 ms). The event loop's thread lets go of the GIL at each system call (reading a
+# request, writing its answer, a query) and then waits that long to get it back.
+WARM_UP_SWITCH_INTERVAL = 0.0005
+# Quiet: the thread serving requests used at most 20 % of a CPU in the last 50 ms (200
+# requests a second take half a core).
+QUIET_WINDOW = 0.05
+QUIET_SHARE = 0.2
+SWITCH_INTERVAL = sys.getswitchinterval()  # Python's own, the rest of the time
+
+
+def _cpu_clock() -> int | None:
+    """The clock of the calling thread's CPU time (POSIX), usable from other threads; a
+    clock whose thread has ended raises OSError when read."""
+    try:
+        return time.pthread_getcpuclockid(threading.get_ident())
+    except (AttributeError, OSError):
+        return None
 
 
 # "replies.shipped.variants.0: ..." in a ConfigurationError: the entry that is wrong.

@@ -11,10 +11,9 @@ import gettext
 from dataclasses import dataclass, field
 
 from fulfillment.auth import Credentials, load_credentials
-from fulfillment.content import Content, ContentStatus, build_content, check_intents
+from fulfillment.content import Content, ContentStatus, build_content, check_configuration
 from fulfillment.extraction.extractor import Extractor
 from fulfillment.guard import LookupGuard, MemoryMissLog, MissLog
-from fulfillment.i18n.catalogs import load_translations
 from fulfillment.i18n.locales import LocaleResolver
 from fulfillment.identity import Signatures, TrustPolicy
 from fulfillment.intents import IntentSpec
@@ -106,12 +105,16 @@ def make_store(settings: Settings) -> tuple[OrderStore, MissLog]:
 def load_configuration(
     settings: Settings,
 ) -> tuple[dict[str, IntentSpec], dict[str, gettext.NullTranslations]]:
-    """The designers' and translators' files, checked; ConfigurationError names what is wrong."""
-    return check_intents(settings), load_translations(settings.locales_dir)
+    """The designers' and translators' files, checked; ConfigurationError names what is wrong.
+    The app built next in this process serves what this read, unless the files change."""
+    return check_configuration(settings)
 
 
 def build_services(settings: Settings, metrics: Metrics | None = None) -> Services:
-    content = build_content(settings)
+    # The default locale's language and the generic one now; each other language's tokenizer
+    # when first needed, or by a ContentWarmer (the app's lifespan starts one): seconds less
+    # of start-up.
+    content = build_content(settings, lazy=True)
     credentials, generated_key = load_credentials(settings)
     metrics = metrics or Metrics()
     store, misses = make_store(settings)

@@ -24,10 +24,8 @@ import itertools
 import re
 from typing import Any
 
-import spacy.lang.lex_attrs
-from spacy.attrs import LOWER
-from spacy.matcher import PhraseMatcher
-from spacy.tokenizer import Tokenizer
+# spaCy is imported when a CueFinder is first made (it comes with the tokenizer it needs),
+# not with this module: importing it takes a second of the service's start-up.
 
 Cue = tuple[str, int, int]  # label, start, end (character offsets in the text)
 # What a chunk is, as far as cue words go: how many tokens it has; the tokens that can be
@@ -60,6 +58,8 @@ class CueFinder:
     """A PhraseMatcher (attr LOWER) over one language's tokens, and a way around the Doc."""
 
     def __init__(self, nlp: Any, patterns: dict[str, list[str]]) -> None:
+        from spacy.matcher import PhraseMatcher
+
         self.nlp = nlp
         self.make_doc = nlp.make_doc
         self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
@@ -298,6 +298,9 @@ class CueFinder:
 
     def _build_fast_path(self, pattern_docs: list[tuple[str, str, Any]]) -> bool:
         """The cue words' trie and what chunk_cues needs; False when it cannot be exact."""
+        import spacy.lang.lex_attrs
+        from spacy.attrs import LOWER
+
         getters = self.nlp.vocab.lex_attr_getters
         if getters.get(LOWER) is not spacy.lang.lex_attrs.lower:
             return False  # "an ASCII token's LOWER is its lower-case form" would not hold
@@ -343,6 +346,8 @@ def _special_case_followers(tokenizer: Any) -> dict[str, tuple[tuple[str, tuple[
     chunk after starts with the one that follows it in the rule. Shared by every extractor
     of the process, like the tokenizer.
     """
+    from spacy.tokenizer import Tokenizer
+
     bare = Tokenizer(
         tokenizer.vocab,
         rules={},

@@ -13,19 +13,27 @@ on a Doc; a number standing alone between words is not searched for phones and d
 Digits spelled out as words (spelled.py) are looked for only where those same two searches,
 for the first digit and for the formats, also meet a number word where a run of them could
 be; a text with neither a digit nor such a word is still answered after one search.
+
+Start-up: each language's tokenizer and words take 0.05-0.3 s to build (spaCy's affix
+regular expressions, its tokenizer exceptions), and importing spaCy takes most of a second
+(imports.py). A lazy extractor (Extractor(lazy=True), what the service builds) builds a
+language when it is first asked for (`build`, `extract`), or when `warm_up` gets to it (the
+service builds its default language at start-up and runs `warm_up` in a thread right after);
+spaCy is imported when the first language is built, not with this module.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib
+import importlib.machinery
 import importlib.util
+import os
 import re
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
-
-import spacy
 
 from fulfillment.errors import ConfigurationError
 from fulfillment.extraction.cues import CueFinder
@@ -37,6 +45,7 @@ from fulfillment.extraction.distractors import (
     month_names,
 )
 from fulfillment.extraction.french import import_french
+from fulfillment.extraction.imports import import_spacy
 from fulfillment.extraction.normalize import (
     HIRAGANA,
     KANJI,
@@ -47,7 +56,12 @@ from fulfillment.extraction.normalize import (
     TOUCHING_UNSPACED,
 )
 from fulfillment.extraction.spec import ANY, ExtractionSpec, Tokenizer, Vocabulary
-from fulfillment.extraction.spelled import Run, SpelledDigitFinder, finders, shortest_digits
+from fulfillment.extraction.spelled import (
+    Run,
+    SpelledDigitFinder,
+    number_words,
+    shortest_digits,
+)
 
 # spaCy's multi-language tokenizer, with every language's words: for languages the designers'
 # data does not name (the languages it names come from it: ExtractionSpec.languages).
@@ -151,15 +165,29 @@ _CONTEXT_LABELS = frozenset(CONTEXT_KINDS.values())
 _NEXT_TO_IT_AFTER = {label: kind for label, (kind, side) in NEIGHBOUR_KINDS.items() if side}
 
 
-@functools.cache
+# Languages are built one at a time, by whichever thread needs one first (a request, the
+# warm-up), under this lock: a request for a language being built waits for it rather than
+# building it again. One lock for all, as spaCy's pipelines are shared by every extractor.
+_BUILDING = threading.RLock()
+
+
 def blank_pipeline(language: str) -> Any:
     """What spacy.blank(language) makes, a tokenizer-only pipeline; shared by every app."""
+    with _BUILDING:
+        return _blank_pipeline(language)
+
+
+@functools.cache
+def _blank_pipeline(language: str) -> Any:
+    import_spacy()  # when first needed, not with this module; without spaCy's command line
+    from spacy.util import get_lang_class
+
     if language == "fr":
         import_french()  # spaCy's French, without the 4 s its import takes by itself
     # The language class builds the vocabulary and tokenizer from spaCy's default config, as
     # spacy.blank does after filling and validating that whole config first (for components
     # a blank pipeline does not have): 20-30 ms less a language.
-    return spacy.util.get_lang_class(language)()
+    return get_lang_class(language)()
 
 
 # Where the script changes, for the "scripts" tokenizer: a kanji, hiragana or katakana next to
@@ -171,20 +199,48 @@ SCRIPT_CHANGE = "|".join(
 )
 
 
-@functools.cache
 def script_pipeline() -> Any:
     """spaCy's multi-language pipeline whose tokenizer also cuts where the script changes,
     for languages written without spaces between words; shared by every app."""
-    nlp = spacy.util.get_lang_class(GENERIC)()
+    with _BUILDING:
+        return _script_pipeline()
+
+
+@functools.cache
+def _script_pipeline() -> Any:
+    import_spacy()
+    from spacy.util import compile_infix_regex, get_lang_class
+
+    nlp = get_lang_class(GENERIC)()
     tokenizer: Any = nlp.tokenizer
     infixes = [*(nlp.Defaults.infixes or ()), SCRIPT_CHANGE]
-    tokenizer.infix_finditer = spacy.util.compile_infix_regex(infixes).finditer
+    tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
     return nlp
 
 
+# spaCy's languages whose tokenizer is a package's rather than spaCy's own rules (SudachiPy,
+# mecab-ko, PyThaiNLP, pyvi, jieba): building one fails when that package is missing. A lazy
+# extractor builds these at once, so that the mistake is still told at start-up. (The
+# languages whose spacy/lang/<language> registers a tokenizer; a test compares.)
+PACKAGE_TOKENIZERS = frozenset({"ja", "ko", "th", "vi", "zh"})
+
+
 def has_own_tokenizer(language: str) -> bool:
-    """True when spaCy has a tokenizer for the language (spacy/lang/<language>)."""
-    return importlib.util.find_spec(f"spacy.lang.{language}") is not None
+    """True when spaCy has a tokenizer for the language (spacy/lang/<language>).
+
+    Looked for in spaCy's folder, as the import system would, without importing spaCy
+    (importlib.util.find_spec("spacy.lang.sv") would): that takes a second of start-up, spent
+    when a language is first built instead."""
+    return importlib.machinery.PathFinder.find_spec(language, spacy_lang_folders()) is not None
+
+
+@functools.cache
+def spacy_lang_folders() -> list[str]:
+    """Where spacy.lang's modules are, found without importing spaCy."""
+    spec = importlib.util.find_spec("spacy")  # a top-level package: found, not imported
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    return [os.path.join(folder, "lang") for folder in spec.submodule_search_locations]
 
 
 def tokenizer_of(spec: ExtractionSpec, language: str) -> Tokenizer:
@@ -255,11 +311,11 @@ def _vocabulary_words(vocabulary: Vocabulary, category: str, language: str) -> l
     return [*table.get(ANY, []), *table.get(language, [])]
 
 
-# One finder of separator-shaped distractors per kind of boundary, shared.
-_DISTRACTORS = {
-    TOUCHING: DistractorFinder(),
-    TOUCHING_UNSPACED: DistractorFinder(unspaced=True),
-}
+@functools.cache
+def _distractors(touching: str) -> DistractorFinder:
+    """The finder of separator-shaped distractors for a kind of boundary, shared; made when
+    a language first needs it (30 ms for languages written without spaces)."""
+    return DistractorFinder(unspaced=touching == TOUCHING_UNSPACED)
 
 
 class _Language:
@@ -326,7 +382,7 @@ class _Language:
             "clock": CLOCK_WORDS,
         }
         # Phones, dates and amounts around a number, with the same boundaries.
-        self.distractors = _DISTRACTORS[touching]
+        self.distractors = _distractors(touching)
         self.cues = CueFinder(
             self.nlp, {label: sorted(_spellings(entries)) for label, entries in words.items()}
         )
@@ -364,7 +420,17 @@ def _spellings(words: Iterable[str]) -> set[str]:
 
 
 class Extractor:
-    def __init__(self, spec: ExtractionSpec, max_orders: int = 3, max_chars: int = 1000) -> None:
+    def __init__(
+        self,
+        spec: ExtractionSpec,
+        max_orders: int = 3,
+        max_chars: int = 1000,
+        *,
+        lazy: bool = False,
+    ) -> None:
+        """`lazy`: build each language's tokenizer and words when first needed (`extract`,
+        `warm_up`) instead of now; those whose tokenizer may need a package that is missing
+        (PACKAGE_TOKENIZERS) are built now all the same, so that this raises as it would."""
         self.spec = spec
         self.max_orders = max_orders
         self.max_chars = max_chars
@@ -398,42 +464,84 @@ class Extractor:
         # Digits spelled out ("seven four eight five nine six"), per language.
         pure_digits = [shortest_digits(fmt.pattern, re.IGNORECASE) for fmt in spec.formats]
         shortest = min((n for n in pure_digits if n is not None), default=None)
-        spelled = finders(spec.spelled_digits, shortest, languages, GENERIC)
-        self._languages = {
-            language: _Language(
-                language,
-                pipeline(language, tokenizer),
-                spec.words,
-                alternatives,
-                TOUCHING_UNSPACED if tokenizer == "scripts" else TOUCHING,
-                spelled.get(language),
-                month_names(languages if language == GENERIC else (language,)),
-            )
-            for language, tokenizer in self.tokenizers.items()
-        }
+        self._number_words = number_words(spec.spelled_digits, shortest, languages, GENERIC)
+        self._alternatives = alternatives
+        # The languages built so far (all of them unless lazy), each added whole, once: read
+        # without a lock (extract), written under _BUILDING.
+        self._languages: dict[str, _Language] = {}
+        for language, tokenizer in self.tokenizers.items():
+            if not lazy or (tokenizer == "language" and language in PACKAGE_TOKENIZERS):
+                self._build(language)
+
+    def _build(self, language: str) -> _Language:
+        """The language's tokenizer and words (one of self.tokenizers), built unless they are."""
+        with _BUILDING:
+            tongue = self._languages.get(language)
+            if tongue is None:
+                tokenizer = self.tokenizers[language]
+                words = self._number_words.get(language)
+                tongue = _Language(
+                    language,
+                    pipeline(language, tokenizer),
+                    self.spec.words,
+                    self._alternatives,
+                    TOUCHING_UNSPACED if tokenizer == "scripts" else TOUCHING,
+                    SpelledDigitFinder(*words) if words is not None else None,
+                    month_names(self.spec.languages if language == GENERIC else (language,)),
+                )
+                self._languages[language] = tongue
+            return tongue
+
+    def build(self, languages: Iterable[str | None]) -> None:
+        """Build these languages (as `extract` takes them) now, unless they are built."""
+        for language in languages:
+            self._build(self.language_for(language))
+
+    def warm_up(
+        self, first: Iterable[str | None] = (), stop: Callable[[], bool] | None = None
+    ) -> bool:
+        """Build every language not built yet, the languages `first` (as `extract` takes
+        them) first; True when all are built, False when `stop()` said to stop first."""
+        order = dict.fromkeys([*(self.language_for(language) for language in first), GENERIC])
+        order.update(dict.fromkeys(self.tokenizers))
+        for language in order:
+            if language in self._languages:
+                continue
+            if stop is not None and stop():
+                return False
+            self._build(language)
+        return True
+
+    @property
+    def built(self) -> tuple[str, ...]:
+        """The languages (GENERIC among them) whose tokenizer and words are built."""
+        return tuple(language for language in self.tokenizers if language in self._languages)
 
     @property
     def languages(self) -> tuple[str, ...]:
         """The languages served with their own words and tokenizer (GENERIC not among them)."""
-        return tuple(language for language in self._languages if language != GENERIC)
+        return tuple(language for language in self.tokenizers if language != GENERIC)
 
     def language_for(self, language: str | None) -> str:
         """The words and tokenizer for a spoken language (ISO 639, as `Turn.language` carries
         it): the language's own where the data names it, else the generic ones."""
-        return language if language in self._languages else GENERIC
+        return language if language in self.tokenizers else GENERIC
 
     def matches_format(self, value: str) -> bool:
         return any(pattern.fullmatch(value) for _, pattern in self._full)
 
     def extract(self, text: str, language: str | None) -> Extraction:
         """Order numbers in `text`, written in the ISO 639 `language` (None: unknown)."""
-        language = language if language in self._languages else GENERIC
+        language = language if language in self.tokenizers else GENERIC
         text = text[: self.max_chars]
         # normalize(text), without cutting it again.
         normalized = (
             text if text.isascii() or not MAY_CHANGE.search(text) else text.translate(TABLE)
         )
-        tongue = self._languages[language]
+        try:
+            tongue = self._languages[language]
+        except KeyError:  # not built yet (lazy): built now, or waited for while it is
+            tongue = self._build(language)
         words = False  # whether a run of number words may be in the text
         lead = self._digit_lead
         if lead is None:

@@ -222,6 +222,11 @@ def _every_digit(op: str, value: Any) -> bool:
     return op == "CATEGORY" and str(value) in _DIGIT_CATEGORIES
 
 
+# A language's number words, as SpelledDigitFinder takes them: digit words, repeat words,
+# the fewest digits a run is read with.
+NumberWords = tuple[dict[str, int], dict[str, int], int]
+
+
 def finders(
     spec: SpelledDigits | None,
     shortest_format: int | None,
@@ -230,6 +235,20 @@ def finders(
 ) -> dict[str, SpelledDigitFinder]:
     """A finder per language (of `languages`) with number words, and for `generic` one with
     every language's words (those that mean the same everywhere)."""
+    return {
+        language: SpelledDigitFinder(*words)
+        for language, words in number_words(spec, shortest_format, languages, generic).items()
+    }
+
+
+def number_words(
+    spec: SpelledDigits | None,
+    shortest_format: int | None,
+    languages: Iterable[str],
+    generic: str,
+) -> dict[str, NumberWords]:
+    """What `finders` makes its finders of, per language: cheap to work out, where a finder's
+    regular expressions take a few milliseconds (made when a language is first needed)."""
     if spec is None:
         return {}
     min_digits = spec.min_digits
@@ -245,8 +264,7 @@ def finders(
     if tables:
         tables[generic] = _common(tables.values())
     return {
-        language: SpelledDigitFinder(digits, repeats, min_digits)
-        for language, (digits, repeats) in tables.items()
+        language: (digits, repeats, min_digits) for language, (digits, repeats) in tables.items()
     }
 
 

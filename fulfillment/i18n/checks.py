@@ -109,13 +109,26 @@ def plural_rule(locale: str) -> tuple[int, Callable[[int], int], tuple[str, ...]
         cldr = Locale.parse(locale).plural_form
     except Exception as exc:  # UnknownLocaleError is not a ValueError
         raise ValueError(f"{locale!r} is not a locale CLDR knows") from exc
-    index: Callable[[int], int] = gettext.c2py(rule.plural_expr)
-    names: dict[int, set[str]] = {}
-    samples = [*range(1001), *(m * 10**k for k in range(3, 10) for m in (1, 2, 5))]
-    for number in samples:
-        names.setdefault(index(number), set()).add(str(cldr(number)))
-    named = tuple("/".join(sorted(names.get(form, {"unused"}))) for form in range(rule.num_plurals))
-    return rule.num_plurals, index, named
+    # Locales with the same rules (de, nl, en_GB: "n != 1" and CLDR's "one: i = 1 and
+    # v = 0") have the same forms: worked out once, from a thousand samples.
+    key = (rule.num_plurals, rule.plural_expr, tuple(sorted(cldr.rules.items())))
+    forms = _FORMS.get(key)
+    if forms is None:
+        index: Callable[[int], int] = gettext.c2py(rule.plural_expr)
+        names: dict[int, set[str]] = {}
+        for number in _SAMPLES:
+            names.setdefault(index(number), set()).add(str(cldr(number)))
+        named = tuple(
+            "/".join(sorted(names.get(form, {"unused"}))) for form in range(rule.num_plurals)
+        )
+        forms = _FORMS[key] = (rule.num_plurals, index, named)
+    return forms
+
+
+_SAMPLES = [*range(1001), *(m * 10**k for k in range(3, 10) for m in (1, 2, 5))]
+_FORMS: dict[
+    tuple[int, str, tuple[tuple[str, str], ...]], tuple[int, Callable[[int], int], tuple[str, ...]]
+] = {}
 
 
 def forms_text(locale: str) -> str:

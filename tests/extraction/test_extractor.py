@@ -232,3 +232,5 @@ def test_a_tokenizer_that_needs_missing_packages_says_so() -> None:
     own = spec.model_copy(update={"tokenizers": {**spec.tokenizers, "ja": "language"}})
     with pytest.raises(ConfigurationError, match=r"extraction\.tokenizers\.ja: .*Sudachi"):
         Extractor(own)
+    with pytest.raises(ConfigurationError, match=r"extraction\.tokenizers\.ja: .*Sudachi"):
+        Extractor(own, lazy=True)  # as the service builds it: told at start-up all the same
