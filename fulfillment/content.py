@@ -13,10 +13,11 @@ that fails its checks keeps its last good version; its locale says so. The watch
 watchfiles' (it comes with uvicorn[standard]), in a task of the app's lifespan.
 
 The service's first content is built lazily (`build_content(..., lazy=True)`): of each
-extractor, only the default locale's language and the generic one are built at start-up;
-each other language is built when first asked for, or by a `ContentWarmer`, which builds them
-in a thread after start-up while the service is not busy. The service answers seconds
-sooner. A reload builds its new extractors whole, off the event loop, before they are served.
+extractor, only the default locale's language is built at start-up; each other language is
+built when first asked for, or by a `ContentWarmer`, which builds them in a thread after
+start-up (the generic tokenizer at once, the others while the service is not busy). The
+service answers seconds sooner. A reload builds its new extractors whole, off the event
+loop, before they are served.
 """
 
 from __future__ import annotations
@@ -290,7 +291,7 @@ def build_content(
     Given the content served until now, an extractor whose extraction spec is unchanged is
     reused (building spaCy's tokenizers takes seconds) and a catalog that has broken since
     keeps its last good version. `lazy`: new extractors build the default locale's language
-    and the generic one now, every other language when it is first needed (see warm_up).
+    now, every other language when it is first needed (see warm_up, ContentWarmer).
     """
     loaded_at = now()
     seen = fingerprint(settings)  # before reading: an edit made while reading shows later
@@ -322,12 +323,11 @@ def build_content(
             spec.extraction, settings.max_orders_per_message, settings.max_text_chars, lazy=lazy
         )
         if lazy:
-            # Now: what most requests are read with, and a request needing a language not
-            # built blocks the event loop while it is built (0.3-0.8 s): a service started
-            # under steady load fell behind for good (tests/test_faults.py). The default
-            # locale's language, and the generic tokenizer (for a Rasa turn without a
-            # language slot, and languages the data does not name).
-            extractor.build([spoken_language(settings.default_locale), None])
+            # The default locale's language now: most requests are read with it, and the
+            # first to need it would block the event loop while spaCy is imported and it is
+            # built (0.8 s): a service started under steady load fell behind for good
+            # (tests/test_faults.py).
+            extractor.build([spoken_language(settings.default_locale)])
     return Content(
         intents=intents,
         translations=translations,
@@ -366,8 +366,10 @@ class ContentWarmer:
     warm-up ran. So a language is built only when the thread serving requests (the one that
     makes the warmer: the event loop's) has been nearly idle for a moment (_when_quiet);
     meanwhile requests build what they need. Under load that never lets up, the rest is
-    not built at all: no request needs it. While it builds, it takes short turns at the GIL
-    (WARM_UP_SWITCH_INTERVAL)."""
+    not built at all: no request needs it. But first, at once, the generic tokenizer, which
+    a Rasa turn without a language slot needs (0.3 s: a request needing it meanwhile waits
+    for it, where building it at start-up would delay every first answer). While it builds,
+    it takes short turns at the GIL (WARM_UP_SWITCH_INTERVAL)."""
 
     def __init__(self, content: Content, then: Callable[[], None] | None = None) -> None:
         self.content = content
@@ -416,6 +418,9 @@ class ContentWarmer:
     def _run(self) -> None:
         started = time.monotonic()
         try:
+            sys.setswitchinterval(WARM_UP_SWITCH_INTERVAL)
+            for extractor in self.content.extractors.values():
+                extractor.build([None])  # the generic tokenizer
             done = warm_up(self.content, self._when_quiet)
         except Exception:  # left to first use, which raises the same
             warm_up_logger.exception(

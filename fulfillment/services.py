@@ -111,9 +111,8 @@ def load_configuration(
 
 
 def build_services(settings: Settings, metrics: Metrics | None = None) -> Services:
-    # The default locale's language and the generic one now; each other language's tokenizer
-    # when first needed, or by a ContentWarmer (the app's lifespan starts one): seconds less
-    # of start-up.
+    # The default locale's language now; each other language's tokenizer when first needed,
+    # or by a ContentWarmer (the app's lifespan starts one): seconds less of start-up.
     content = build_content(settings, lazy=True)
     credentials, generated_key = load_credentials(settings)
     metrics = metrics or Metrics()

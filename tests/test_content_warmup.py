@@ -30,9 +30,9 @@ def every_language(settings: Settings) -> dict[str, set[str]]:
 def test_lazy_content_builds_its_languages_on_first_use_or_warm_up(settings: Settings) -> None:
     content = build_content(settings, lazy=True)
     extractor = content.extractors["order-status"]
-    assert set(extractor.built) == {"en", GENERIC}  # the default locale's, the generic one
+    assert extractor.built == ("en",)  # the default locale's, at once
     assert extractor.extract("Wo ist meine Bestellung 748596?", "de").order_ids == ["748596"]
-    assert set(extractor.built) == {"en", GENERIC, "de"}
+    assert set(extractor.built) == {"en", "de"}
     assert warm_up(content) is True
     assert {name: set(e.built) for name, e in content.extractors.items()} == every_language(
         settings
@@ -49,7 +49,7 @@ def test_a_stopped_warmer_stops_and_says_it_is_done(settings: Settings) -> None:
     assert warmer.join(0)
 
 
-def test_the_warmer_builds_nothing_while_the_serving_thread_is_busy(
+def test_the_warmer_builds_only_the_generic_tokenizer_while_requests_keep_it_busy(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     content = build_content(settings, lazy=True)
@@ -66,6 +66,10 @@ def test_the_warmer_builds_nothing_while_the_serving_thread_is_busy(
         pytest.skip("no per-thread CPU clocks here: the warmer does not wait")
     warmer.start()
     try:
+        assert not warmer.join(0.3)
+        deadline = time.monotonic() + 120
+        while GENERIC not in extractor.built and time.monotonic() < deadline:
+            warmer.join(0.1)  # the generic tokenizer is built first, busy or not
         assert not warmer.join(0.3)
         assert set(extractor.built) == {"en", GENERIC}
         busy.clear()
