@@ -8,11 +8,14 @@ access log, which names the client's address, is off: RequestLog writes the acce
 
 from __future__ import annotations
 
+import asyncio
+import atexit
 import json
 import logging
 import math
-import os
+import random
 import re
+import threading
 import time
 import traceback
 from bisect import bisect_left
@@ -290,7 +293,9 @@ class AccessLog:
             text = given.decode("latin-1")
             if _REQUEST_ID.match(text):
                 return text
-        return os.urandom(16).hex()
+        # An id, not a secret: random's generator (seeded from the system's, and again after a
+        # fork) instead of a system call per request.
+        return f"{random.getrandbits(128):032x}"
 
     def done(
         self,
@@ -338,26 +343,60 @@ def _write(line: str) -> None:
     Where that is only JsonLineHandlers (as `fulfillment serve` and configure_logging set
     up), the line is written to their streams directly: what StreamHandler.emit would do,
     without a LogRecord, the formatter and the handler chain, which cost more than the line.
-    Anything else (a filter, another handler such as a test's capture) gets a LogRecord."""
-    handlers = _plain_handlers()
-    if handlers is None:
-        # The record made directly: Logger.info would also walk the stack for a caller.
-        access_log.handle(
-            logging.LogRecord(access_log.name, logging.INFO, __file__, 0, line, None, None)
-        )
+    On an event loop the lines of one round of the loop go out together, at its end, in one
+    write: a write of its own per line was a system call per request. Anything else (a
+    filter, another handler such as a test's capture) gets a LogRecord, at once."""
+    if _plain_handlers() is None:
+        _emit_records([line])
         return
+    with _pending_lock:
+        _pending.append(line)
+        if len(_pending) > 1:
+            return  # the end of the round is already asked for
+    try:
+        asyncio.get_running_loop().call_soon(_flush_pending)
+    except RuntimeError:  # no event loop here: now
+        _flush_pending()
+
+
+_pending: list[str] = []  # access lines waiting for the end of the loop's round
+_pending_lock = threading.Lock()  # tests run loops in several threads
+
+
+def _flush_pending() -> None:
+    global _pending
+    with _pending_lock:
+        lines, _pending = _pending, []
+    if not lines:
+        return
+    handlers = _plain_handlers()
+    if handlers is None:  # the configuration changed since
+        _emit_records(lines)
+        return
+    text = "\n".join(lines) + "\n"
     for handler in handlers:
         handler.acquire()
         try:
             stream = handler.stream
-            stream.write(line + "\n")
+            stream.write(text)
             stream.flush()
-        except Exception:  # as StreamHandler.emit: reported on stderr, the request goes on
-            handler.handleError(
-                logging.LogRecord(access_log.name, logging.INFO, __file__, 0, line, None, None)
-            )
+        except Exception:  # as StreamHandler.emit: reported on stderr, the requests go on
+            handler.handleError(_record(lines[0]))
         finally:
             handler.release()
+
+
+atexit.register(_flush_pending)
+
+
+def _record(line: str) -> logging.LogRecord:
+    # Made directly: Logger.info would also walk the stack for a caller.
+    return logging.LogRecord(access_log.name, logging.INFO, __file__, 0, line, None, None)
+
+
+def _emit_records(lines: list[str]) -> None:
+    for line in lines:
+        access_log.handle(_record(line))
 
 
 def _plain_handlers() -> list[JsonLineHandler] | None:

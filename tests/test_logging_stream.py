@@ -6,9 +6,11 @@ file (`start` in test_server.py), and every line of it is read back after a SIGT
 
 from __future__ import annotations
 
+import asyncio
 import json
 import signal
 import socket
+import time
 from pathlib import Path
 from typing import Any
 
@@ -175,3 +177,42 @@ def test_workers_from_web_concurrency_write_the_same_stream(tmp_path: Path) -> N
     ids = [e["request_id"] for e in entries if e["logger"] == "fulfillment.access"]
     for request_id in [f"w-{n}" for n in range(6)] + ["w-upgrade"]:
         assert ids.count(request_id) == 1
+
+
+def test_concurrent_requests_one_whole_line_each_written_while_serving(tmp_path: Path) -> None:
+    """Lines of requests answered in the same round of the event loop go out in one write:
+    still one whole JSON line each, none lost, and written while the server runs (not kept
+    until it stops)."""
+    port = free_port()
+    key = "stream-key-0123456789"
+    process = start(
+        tmp_path, ["serve", "--host", HOST, "--port", str(port)], {"FULFILLMENT_API_KEYS": key}
+    )
+    base = f"http://{HOST}:{port}"
+    ids = [f"c-{number}" for number in range(200)]
+
+    async def ask_all() -> None:
+        limits = httpx2.Limits(max_connections=32)
+        async with httpx2.AsyncClient(base_url=base, trust_env=False, limits=limits) as client:
+
+            async def ask(request_id: str) -> None:
+                headers = {"X-API-Key": key, "X-Request-ID": request_id}
+                response = await client.post(SEED_PATH, json=seed_example(), headers=headers)
+                assert response.status_code == 200
+
+            await asyncio.gather(*(ask(request_id) for request_id in ids))
+
+    log = tmp_path / "server.log"
+    try:
+        wait_until_up(process, base)
+        asyncio.run(ask_all())
+        deadline = time.monotonic() + 10
+        while not all(f'"request_id":"{i}"' in log.read_text(encoding="utf-8") for i in ids):
+            assert time.monotonic() < deadline, "access lines not written while serving"
+            time.sleep(0.05)
+    finally:
+        stop(process)
+
+    written = [e["request_id"] for e in json_lines(log) if e["logger"] == "fulfillment.access"]
+    for request_id in ids:
+        assert written.count(request_id) == 1
