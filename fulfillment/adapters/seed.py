@@ -213,8 +213,11 @@ def response_id() -> str:
     """The seed's form: a random (version 4) UUID, a hyphen and 8 hex digits."""
     # An id, not a secret: random's generator instead of a system call per reply.
     h = f"{random.getrandbits(160):040x}"
-    variant = "89ab"[int(h[16], 16) & 3]
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{variant}{h[17:20]}-{h[20:32]}-{h[32:40]}"
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}-{h[32:40]}"
+
+
+# RFC 4122's variant in the first hex digit of the fourth group: 10xx in binary.
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 
 
 def to_turn(request: OrderStatusRequest, language: Language) -> Turn:
@@ -242,7 +245,10 @@ def to_turn(request: OrderStatusRequest, language: Language) -> Turn:
 
 
 def _proofs(entity: EntityInfo) -> tuple[Proof, ...]:
-    given = {"email": entity.email, "postcode": entity.postcode, "phoneLast4": entity.phoneLast4}
+    email, postcode, phone = entity.email, entity.postcode, entity.phoneLast4
+    if email is None and postcode is None and phone is None:
+        return ()  # most turns
+    given = {"email": email, "postcode": postcode, "phoneLast4": phone}
     return given_proofs({name: value for name, value in given.items() if value is not None})
 
 

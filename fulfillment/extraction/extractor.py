@@ -456,6 +456,11 @@ class Extractor:
         # answered at once, and the search starts at most this far before the first digit.
         self._digit_lead = digit_lead(self._any_format.pattern, re.IGNORECASE)
         self._full = [(fmt, re.compile(fmt.pattern, re.IGNORECASE)) for fmt in spec.formats]
+        # Every entity value is checked against the formats: one search for all of them.
+        # (Formats have no capturing groups or inline flags, so they join, as above.)
+        self._any_full = re.compile(
+            "|".join(f"(?:{fmt.pattern})" for fmt in spec.formats), re.IGNORECASE
+        ).fullmatch
         # The languages the designers' data names, each with its tokenizer, and the generic
         # one for every other language, with every language's words.
         languages = spec.languages
@@ -528,7 +533,7 @@ class Extractor:
         return language if language in self.tokenizers else GENERIC
 
     def matches_format(self, value: str) -> bool:
-        return any(pattern.fullmatch(value) for _, pattern in self._full)
+        return self._any_full(value) is not None
 
     def extract(self, text: str, language: str | None) -> Extraction:
         """Order numbers in `text`, written in the ISO 639 `language` (None: unknown)."""

@@ -50,6 +50,13 @@ def _regex(pattern: str) -> str:
         raise ValueError("the pattern matches the empty string")
     if compiled.groups:
         raise ValueError("use (?:...) instead of capturing groups")
+    try:  # formats are searched for together, each a group of one pattern
+        re.compile(f"x|(?:{pattern})")
+    except re.error:
+        raise ValueError(
+            "flags such as (?i) apply to one pattern only here, as (?i:...); "
+            "formats are matched without regard to case anyway"
+        ) from None
     return pattern
 
 

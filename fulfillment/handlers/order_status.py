@@ -351,9 +351,10 @@ async def handle(turn: Turn, context: HandlerContext) -> Reply:
         else:
             tell(says, reply, order, turn, context)
             outcomes.add("answered")
-    reply.outcome = next(
-        o for o in ("answered", "refused", "backend_down", "not_found") if o in outcomes
-    )
+    for outcome in ("answered", "refused", "backend_down", "not_found"):
+        if outcome in outcomes:
+            reply.outcome = outcome
+            break
     if reply.outcome == "not_found":
         # "Check the number and send it again": the platform waits for the next number
         # (Dialogflow's context, CX's form, Rasa's slot cleared).

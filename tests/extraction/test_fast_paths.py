@@ -474,3 +474,17 @@ def test_every_run_is_seen_by_the_shortcut(
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(pytest.main([__file__, "-q"]))
+
+
+@pytest.mark.parametrize("path", INTENT_FILES, ids=lambda path: path.stem)
+def test_one_search_for_every_format_answers_as_each_format_does(path: Any) -> None:
+    spec = load_intent(path).extraction
+    if spec is None:
+        pytest.skip("no extraction in this intent")
+    extractor = Extractor(spec, lazy=True)
+    rng = random.Random(7)
+    values = [numberish(rng) for _ in range(2000)]
+    values += [text for text, _ in texts(8, 300)] + ["", "748596", "#748596", "ord-58213"]
+    for value in values:
+        expected = any(pattern.fullmatch(value) for _, pattern in extractor._full)
+        assert extractor.matches_format(value) == expected, value

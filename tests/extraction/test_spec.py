@@ -20,6 +20,7 @@ SOURCE = (PROJECT_ROOT / "intents" / "order-status.yaml").read_text(encoding="ut
         (r"pattern: '\d{6}'", r"pattern: '[0-9'", "extraction.formats.0.pattern"),
         (r"pattern: '\d{6}'", r"pattern: '(\d{6})'", "capturing groups"),
         (r"pattern: '\d{6}'", r"pattern: '\d*'", "matches the empty string"),
+        (r"pattern: '\d{6}'", r"pattern: '(?i)\d{6}'", "apply to one pattern only"),
         ('example: "748596"', 'example: "74859"', "does not match the pattern"),
         ("      de: [Telefon", "      xx: [Telefon", "extraction.words.phone_cues.xx"),
         ('  - {lang: en, text: "748596"', '  - {lang: en, txt: "748596"', "tests.4"),
