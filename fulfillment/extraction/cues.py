@@ -117,10 +117,13 @@ class CueFinder:
 
         Each remembered chunk carries the cue words inside it. When no cue word can run from
         one chunk into the next, those are the text's cue words, chunk after chunk; otherwise
-        (or with a chunk never seen) _by_tokens matches the chunks' tokens one by one.
+        the chunks' cue-word tokens are matched one by one, as _by_tokens does for a text with
+        a chunk never seen.
         """
         cache = self._cache
         found: list[Cue] = []
+        tokens: list[Token] = []  # the cue-word tokens, as _by_tokens numbers them
+        spans = False  # whether a cue word may run from one chunk into the next
         index = start = 0  # the chunk's first token is token `index` and starts at `start`
         previous = ""
         open_after = -1  # the token right after a chunk whose last tokens may begin a cue
@@ -129,20 +132,23 @@ class CueFinder:
             if entry is None:
                 return self._by_tokens(text.split(" "))  # a new chunk
             if entry is not _PLAIN:
-                count, _, preceded_by, inside, continues, opens = entry
+                count, words, preceded_by, inside, continues, opens = entry
                 if preceded_by and previous.endswith(preceded_by):
                     return None  # a special case of the tokenizer could span the two chunks
                 if continues and index == open_after:
-                    return self._by_tokens(text.split(" "))  # a cue word may span the two
+                    spans = True
                 for label, cue_start, cue_end in inside:
                     found.append((label, start + cue_start, start + cue_end))
+                for k, lower, token_start, token_end in words:
+                    tokens.append((index + k, lower, start + token_start, start + token_end))
                 if opens:
                     open_after = index + count
                 index += count - 1
             index += 1
             start += len(chunk) + 1
             previous = chunk
-        return found
+        # Where one may, the tokens are matched across the chunks, as _by_tokens would.
+        return self._match(tokens) if spans else found
 
     def _by_tokens(self, chunks: list[str]) -> list[Cue] | None:
         """chunk_cues, token by token, with the new chunks tokenized together in one Doc."""
