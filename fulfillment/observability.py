@@ -346,27 +346,35 @@ def _write(line: str) -> None:
     On an event loop the lines of one round of the loop go out together, at its end, in one
     write: a write of its own per line was a system call per request. Anything else (a
     filter, another handler such as a test's capture) gets a LogRecord, at once."""
+    global _asked
     if _plain_handlers() is None:
         _emit_records([line])
         return
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        loop = None
     with _pending_lock:
         _pending.append(line)
-        if len(_pending) > 1:
-            return  # the end of the round is already asked for
-    try:
-        asyncio.get_running_loop().call_soon(_flush_pending)
-    except RuntimeError:  # no event loop here: now
+        ask = loop is not None and loop is not _asked
+        if ask:
+            _asked = loop
+    if loop is None:  # no event loop here: now
         _flush_pending()
+    elif ask:
+        loop.call_soon(_flush_pending)
 
 
 _pending: list[str] = []  # access lines waiting for the end of the loop's round
+# The loop asked to write them (another loop asks again: the one asked may have stopped).
+_asked: asyncio.AbstractEventLoop | None = None
 _pending_lock = threading.Lock()  # tests run loops in several threads
 
 
 def _flush_pending() -> None:
-    global _pending
+    global _pending, _asked
     with _pending_lock:
-        lines, _pending = _pending, []
+        lines, _pending, _asked = _pending, [], None
     if not lines:
         return
     handlers = _plain_handlers()

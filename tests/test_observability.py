@@ -165,3 +165,37 @@ def test_a_traceback_follows_the_context_and_stays_one_line() -> None:
         in trace
     )
     assert trace.endswith("\nZeroDivisionError")
+
+
+def test_access_lines_wait_for_the_end_of_the_loops_round_and_never_for_a_stopped_loop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import asyncio
+
+    from fulfillment import observability
+
+    stream = io.StringIO()
+    access = logging.getLogger("fulfillment.access")
+    monkeypatch.setattr(access, "handlers", [JsonLineHandler(stream)])
+    monkeypatch.setattr(access, "propagate", False)
+    monkeypatch.setattr(access, "filters", [])
+
+    # A loop that stops in the round that wrote a line, so its write never comes.
+    stopped = asyncio.new_event_loop()
+    stopped.call_soon(observability._write, '{"n":1}')
+    stopped.call_soon(stopped.stop)
+    stopped.run_forever()
+    stopped.close()
+    assert stream.getvalue() == ""
+
+    # The next loop's round writes it, with its own, in one write.
+    async def two_lines() -> None:
+        observability._write('{"n":2}')
+        observability._write('{"n":3}')
+        assert stream.getvalue() == ""  # not yet: at the end of the round
+
+    asyncio.run(two_lines())
+    assert stream.getvalue() == '{"n":1}\n{"n":2}\n{"n":3}\n'
+
+    observability._write('{"n":4}')  # no event loop: at once
+    assert stream.getvalue().endswith('{"n":3}\n{"n":4}\n')
