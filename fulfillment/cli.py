@@ -80,7 +80,7 @@ def serve(host: str, port: int | None, workers: int, reload_content: bool | None
 
     import uvicorn
 
-    from fulfillment.services import load_configuration
+    from fulfillment.content import check_configuration
 
     options = server_options()
     # JSON lines from the first: what the check below logs (a catalog not served) too.
@@ -92,7 +92,7 @@ def serve(host: str, port: int | None, workers: int, reload_content: bool | None
         os.environ["FULFILLMENT_RELOAD_CONTENT"] = "true" if reload_content else "false"
     try:
         # A mistake in intents/ or locales/ is told plainly, not as a server traceback.
-        load_configuration(Settings())
+        check_configuration(Settings())
     except ConfigurationError as exc:
         raise click.ClickException(str(exc)) from None
     # The start-up banner's curl example reads the port from here, as under a Procfile.

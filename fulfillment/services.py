@@ -7,11 +7,10 @@ reload replaces as a whole; the store, credentials, metrics, breaker and guard s
 from __future__ import annotations
 
 import datetime as dt
-import gettext
 from dataclasses import dataclass, field
 
 from fulfillment.auth import Credentials, load_credentials
-from fulfillment.content import Content, ContentStatus, build_content, check_configuration
+from fulfillment.content import Content, ContentStatus, build_content
 from fulfillment.extraction.extractor import Extractor
 from fulfillment.guard import LookupGuard, MemoryMissLog, MissLog
 from fulfillment.i18n.locales import LocaleResolver
@@ -26,7 +25,7 @@ from fulfillment.store.base import OrderStore
 from fulfillment.store.demo import demo_orders
 from fulfillment.store.sqlite import SQLiteOrderStore
 
-__all__ = ["Content", "Services", "build_content", "build_services", "load_configuration"]
+__all__ = ["Content", "Services", "build_content", "build_services"]
 
 
 @dataclass
@@ -100,14 +99,6 @@ def make_store(settings: Settings) -> tuple[OrderStore, MissLog]:
     if postgres is not None:
         return postgres, postgres
     return open_store(settings), MemoryMissLog()
-
-
-def load_configuration(
-    settings: Settings,
-) -> tuple[dict[str, IntentSpec], dict[str, gettext.NullTranslations]]:
-    """The designers' and translators' files, checked; ConfigurationError names what is wrong.
-    The app built next in this process serves what this read, unless the files change."""
-    return check_configuration(settings)
 
 
 def build_services(settings: Settings, metrics: Metrics | None = None) -> Services:

@@ -227,28 +227,16 @@ def _every_digit(op: str, value: Any) -> bool:
 NumberWords = tuple[dict[str, int], dict[str, int], int]
 
 
-def finders(
-    spec: SpelledDigits | None,
-    shortest_format: int | None,
-    languages: Iterable[str],
-    generic: str,
-) -> dict[str, SpelledDigitFinder]:
-    """A finder per language (of `languages`) with number words, and for `generic` one with
-    every language's words (those that mean the same everywhere)."""
-    return {
-        language: SpelledDigitFinder(*words)
-        for language, words in number_words(spec, shortest_format, languages, generic).items()
-    }
-
-
 def number_words(
     spec: SpelledDigits | None,
     shortest_format: int | None,
     languages: Iterable[str],
     generic: str,
 ) -> dict[str, NumberWords]:
-    """What `finders` makes its finders of, per language: cheap to work out, where a finder's
-    regular expressions take a few milliseconds (made when a language is first needed)."""
+    """The number words per language (of `languages`) that has them, and for `generic` those
+    that mean the same in every language: what a SpelledDigitFinder is made of, cheap to work
+    out, where a finder's regular expressions take a few milliseconds (made when a language
+    is first needed)."""
     if spec is None:
         return {}
     min_digits = spec.min_digits
